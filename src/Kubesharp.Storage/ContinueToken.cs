@@ -91,6 +91,12 @@ internal static class ContinueToken
             throw StoreException.Invalid("continue token was altered or belongs to another list");
         }
 
+        // Any other spelling of the same fields (trailing bytes, reordered or extra fields) is not ours.
+        if (!string.Equals(Encode(prefix, revision, prefix + start), token, StringComparison.Ordinal))
+        {
+            throw StoreException.Invalid("continue token was altered");
+        }
+
         var nextKey = prefix + start;
         // Upstream refuses a start key that would climb out of the listed prefix.
         if (start.Contains("/../", StringComparison.Ordinal) || start.StartsWith("../", StringComparison.Ordinal))

@@ -207,7 +207,7 @@ public sealed class MemoryStore : IStore, IHistorySource
             }
         }
 
-        return HubWatcher.WatchAsync(_hub, this, prefix, afterRevision, cancellationToken);
+        return HubWatcher.Watch(_hub, this, prefix, afterRevision, cancellationToken);
     }
 
     public ValueTask<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default)

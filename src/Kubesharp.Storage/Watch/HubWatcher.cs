@@ -7,14 +7,17 @@ internal static class HubWatcher
 {
     private const int HistoryBatch = 1000;
 
-    public static async IAsyncEnumerable<WatchEvent> WatchAsync(
+    /// <summary>Starts a watch. "From now" (0) is resolved here, when called, not at the first read.</summary>
+    public static IAsyncEnumerable<WatchEvent> Watch(WatchHub hub, IHistorySource history, string prefix, long afterRevision, CancellationToken cancellationToken) =>
+        WatchFromAsync(hub, history, prefix, (afterRevision == 0 ? hub.Published : afterRevision) + 1, cancellationToken);
+
+    private static async IAsyncEnumerable<WatchEvent> WatchFromAsync(
         WatchHub hub,
         IHistorySource history,
         string prefix,
-        long afterRevision,
+        long next,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var next = (afterRevision == 0 ? hub.Published : afterRevision) + 1;
         while (true)
         {
             // etcd's rule: a watch may start at the compacted revision itself but not before it.
