@@ -10,8 +10,13 @@ namespace Kubesharp.Storage.Tests.Conformance;
 public abstract class StoreConformanceTests : IAsyncLifetime
 {
     private IStore? _store;
+    private string? _skipReason;
 
-    protected IStore Store => _store ?? throw new InvalidOperationException("store not created");
+    /// <summary>
+    /// The store under test. When the backend is not available on this machine (and the run does not
+    /// require it), reading this skips the test visibly; so every test reads it before any assertion.
+    /// </summary>
+    protected IStore Store => _store ?? throw new SkipException(_skipReason ?? "store not created");
 
     /// <summary>A prefix of this test alone.</summary>
     protected string P { get; } = $"/registry/t{Guid.NewGuid():N}/";
@@ -22,7 +27,17 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     /// <summary>Moves the store's clock forward and runs its expiry (fake time), or waits (real time).</summary>
     protected abstract Task AdvanceTimeAsync(TimeSpan by);
 
-    public virtual async Task InitializeAsync() => _store = await CreateStoreAsync();
+    public virtual async Task InitializeAsync()
+    {
+        try
+        {
+            _store = await CreateStoreAsync();
+        }
+        catch (SkipException e)
+        {
+            _skipReason = e.Message;
+        }
+    }
 
     public virtual async Task DisposeAsync()
     {
@@ -47,7 +62,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- create / get -------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_then_get_returns_the_bytes_and_revisions()
     {
         var value = Json("a", 7);
@@ -63,7 +78,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.True(await Store.GetCurrentRevisionAsync() >= r.Revision);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_of_a_live_key_is_AlreadyExists_with_the_live_value()
     {
         var first = await PutAsync(P + "a", 1);
@@ -77,7 +92,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, N((await Store.GetAsync(P + "a"))!));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_after_delete_starts_a_new_incarnation()
     {
         var first = await PutAsync(P + "a", 1);
@@ -91,7 +106,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(again.Revision, kv.CreateRevision);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Revisions_are_global_and_strictly_increasing()
     {
         var revs = new List<long>();
@@ -106,13 +121,13 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_of_a_missing_key_is_null()
     {
         Assert.Null(await Store.GetAsync(P + "missing"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_at_an_old_revision_sees_the_value_of_then()
     {
         var r1 = await PutAsync(P + "a", 1);
@@ -125,7 +140,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.GetAsync(P + "a", r3));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_before_creation_is_null()
     {
         var other = await PutAsync(P + "other");
@@ -134,7 +149,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.GetAsync(P + "a", other));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_at_a_future_or_negative_revision_is_InvalidArgument()
     {
         var rev = await PutAsync(P + "a");
@@ -149,7 +164,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- update / delete ----------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task Update_with_the_current_mod_revision_succeeds_and_keeps_create_revision()
     {
         var created = await PutAsync(P + "a", 1);
@@ -164,7 +179,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(r.Revision, kv.ModRevision);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Update_with_a_stale_mod_revision_is_Conflict_with_the_current_value()
     {
         var created = await PutAsync(P + "a", 1);
@@ -179,7 +194,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, N(r.Current));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Update_of_a_missing_key_is_NotFound()
     {
         var r = await Store.UpdateAsync(P + "missing", Json("x"), 1);
@@ -188,7 +203,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(r.Current);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Delete_returns_its_revision_and_the_deleted_value()
     {
         var created = await PutAsync(P + "a", 5);
@@ -203,7 +218,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(WriteStatus.NotFound, (await Store.DeleteAsync(P + "a")).Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Delete_with_a_stale_mod_revision_is_Conflict_and_keeps_the_key()
     {
         var created = await PutAsync(P + "a", 1);
@@ -217,7 +232,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(WriteStatus.Ok, fresh.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Racing_compare_and_swaps_have_exactly_one_winner()
     {
         var created = await PutAsync(P + "a", 0);
@@ -234,7 +249,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(N(winner.Current!), N((await Store.GetAsync(P + "a"))!));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Racing_creates_of_one_key_have_exactly_one_winner()
     {
         var racers = Enumerable.Range(1, 16)
@@ -249,7 +264,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- list ---------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task List_returns_live_keys_under_the_prefix_in_key_order()
     {
         await PutAsync(P + "b/2");
@@ -270,7 +285,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, await Store.CountAsync(P + "b/"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Paginated_list_stays_consistent_at_one_revision_while_writes_continue()
     {
         var revs = new Dictionary<string, long>();
@@ -303,7 +318,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(7, page1.RemainingItemCount ?? 7);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task List_at_an_old_revision_sees_the_keys_of_then()
     {
         var r1 = await PutAsync(P + "a", 1);
@@ -317,7 +332,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, N(only));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_tampered_or_foreign_continue_token_is_InvalidArgument_and_the_store_stays_usable()
     {
         for (var i = 0; i < 4; i++)
@@ -344,7 +359,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- watch --------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_from_now_sees_later_changes_in_order_with_previous_values()
     {
         var start = await PutAsync(P + "a", 1);
@@ -368,7 +383,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, N(events[2].Previous!));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_from_an_old_revision_replays_history_then_follows()
     {
         await PutAsync(P + "first");
@@ -386,7 +401,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal([WatchEventType.Put, WatchEventType.Put, WatchEventType.Delete, WatchEventType.Put], history.Concat(live).Select(e => e.Type));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_sees_only_its_prefix()
     {
         var start = await Store.GetCurrentRevisionAsync();
@@ -402,7 +417,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(P + "in/1", e.Kv.Key);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_under_concurrent_writers_has_no_gap_no_duplicate_and_keeps_order()
     {
         const int writers = 8, perWriter = 40;
@@ -436,7 +451,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_watcher_that_does_not_read_for_a_long_time_still_gets_every_event()
     {
         var start = await Store.GetCurrentRevisionAsync();
@@ -456,7 +471,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     /// <summary>Enough writes to overflow the in-memory ring of the backend under test.</summary>
     protected virtual int SlowWatcherWrites => 5000;
 
-    [Fact]
+    [SkippableFact]
     public async Task Cancelling_a_watch_ends_it()
     {
         var start = await Store.GetCurrentRevisionAsync();
@@ -471,7 +486,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- compaction ---------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task After_compaction_old_revisions_are_Compacted_and_current_values_stay()
     {
         var r1 = await PutAsync(P + "a", 1);
@@ -503,7 +518,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         await Store.CompactAsync(r1); // older: nothing to do
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_from_the_compacted_revision_itself_works()
     {
         var r1 = await PutAsync(P + "a", 1);
@@ -516,7 +531,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(r2, Assert.Single(await TakeAsync(watch, 1)).Revision);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Compacting_to_a_future_revision_is_InvalidArgument()
     {
         var rev = await PutAsync(P + "a");
@@ -528,7 +543,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     // ---- time-to-live -------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task A_key_with_a_time_to_live_is_deleted_when_it_runs_out_and_watchers_see_it()
     {
         var start = await Store.GetCurrentRevisionAsync();
@@ -548,7 +563,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.NotNull(await Store.GetAsync(P + "keeper"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_key_rewritten_without_a_time_to_live_stays()
     {
         var created = await Store.CreateAsync(P + "a", Json("a", 1), TimeSpan.FromSeconds(1));
@@ -583,10 +598,11 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         { "too long", "/registry/pods/" + new string('x', 1100) },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(BadKeys))]
     public async Task A_bad_key_is_InvalidArgument_everywhere(string why, string key)
     {
+        _ = Store;
         var errors = new List<StoreException>
         {
             await Assert.ThrowsAsync<StoreException>(() => Store.CreateAsync(key, Json("x")).AsTask()),
@@ -600,9 +616,10 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         await PutAsync(P + "still-usable");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_key_with_a_lone_surrogate_is_InvalidArgument()
     {
+        _ = Store;
         var key = P + "a" + (char)0xD800;
 
         var e = await Assert.ThrowsAsync<StoreException>(() => Store.CreateAsync(key, Json("x")).AsTask());
@@ -621,7 +638,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         { "trailing garbage", "{\"a\":1} x" },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(BadValues))]
     public async Task A_value_that_is_not_a_json_object_is_InvalidArgument(string why, string value)
     {
@@ -638,9 +655,10 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.GetAsync(P + "b"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task An_oversized_value_is_InvalidArgument()
     {
+        _ = Store;
         var big = Encoding.UTF8.GetBytes("{\"data\":\"" + new string('x', StoreLimits.MaxValueBytes) + "\"}");
 
         var e = await Assert.ThrowsAsync<StoreException>(() => Store.CreateAsync(P + "big", big).AsTask());
@@ -649,13 +667,14 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Contains("larger than", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("/registry/pods")]
     [InlineData("/pods/")]
     [InlineData("")]
     [InlineData("/registry/a/../")]
     public async Task A_bad_prefix_is_InvalidArgument_for_list_watch_and_count(string prefix)
     {
+        _ = Store;
         var list = await Assert.ThrowsAsync<StoreException>(() => Store.ListAsync(prefix).AsTask());
         var count = await Assert.ThrowsAsync<StoreException>(() => Store.CountAsync(prefix).AsTask());
         var watch = Assert.Throws<StoreException>(() => Store.WatchAsync(prefix, 0));
@@ -663,7 +682,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.All([list, count, watch], e => Assert.Equal(StoreErrorCode.InvalidArgument, e.Code));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Negative_or_future_revisions_and_limits_are_InvalidArgument()
     {
         var rev = await PutAsync(P + "a");
