@@ -95,7 +95,7 @@ internal sealed class TtlExpirer : IAsyncDisposable
             catch (Exception e)
             {
                 // Put it back and try again on the next tick; an expiry must not be lost to a transient fault.
-                _logger.LogWarning(e, "time-to-live expiry of {Key} rev={Revision} failed; will retry", due.Key, due.ModRevision);
+                StorageLog.ExpiryFailed(_logger, e, due.Key, due.ModRevision);
                 Track(due.Key, due.ModRevision, now);
                 return;
             }
