@@ -80,7 +80,8 @@ public interface IStore : IAsyncDisposable
 
     /// <summary>
     /// Every change under <paramref name="prefix"/> with a revision strictly after
-    /// <paramref name="afterRevision"/> (0 = from the current revision on), in revision order, each once,
+    /// <paramref name="afterRevision"/> (0 = from the first revision; to follow from now, pass
+    /// <see cref="GetCurrentRevisionAsync"/> or the revision of a list), in revision order, each once,
     /// with the previous value; then every later change, for as long as the caller reads. Nothing is
     /// dropped for a slow reader: a watcher that falls behind catches up from history. Arguments are
     /// checked when this is called; Compacted (the start is older than the kept history) is thrown from

@@ -7,9 +7,9 @@ internal static class HubWatcher
 {
     private const int HistoryBatch = 1000;
 
-    /// <summary>Starts a watch. "From now" (0) is resolved here, when called, not at the first read.</summary>
+    /// <summary>Starts a watch of the changes after <paramref name="afterRevision"/>.</summary>
     public static IAsyncEnumerable<WatchEvent> Watch(WatchHub hub, IHistorySource history, string prefix, long afterRevision, CancellationToken cancellationToken) =>
-        WatchFromAsync(hub, history, prefix, (afterRevision == 0 ? hub.Published : afterRevision) + 1, cancellationToken);
+        WatchFromAsync(hub, history, prefix, afterRevision + 1, cancellationToken);
 
     private static async IAsyncEnumerable<WatchEvent> WatchFromAsync(
         WatchHub hub,
