@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Kubesharp.Storage.Sqlite;
@@ -10,9 +11,33 @@ public sealed partial class SqliteStore
     private readonly SqliteCommand _selectRow;
     private readonly Dictionary<string, Live> _index = new(StringComparer.Ordinal);
     private long _physicalCompactedRevision;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WriteOp? _held;
+    private readonly WriterStats _stats = new();
 
-    private async Task RunWriterAsync()
+    /// <summary>Group-commit figures since the store opened: batches, writes, time applying and committing.</summary>
+    public WriterStats Stats => _stats;
+
+    /// <summary>
+    /// The writer's own thread. SQLite calls are synchronous, and a commit holds the thread for an fsync;
+    /// on a dedicated thread neither the commit nor the wake-up after it waits behind thread-pool work,
+    /// which is what keeps batches large when many writers are queued.
+    /// </summary>
+    private void RunWriter()
+    {
+        try
+        {
+            WriterLoop();
+            _writerDone.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _writerDone.TrySetException(e);
+        }
+    }
+
+    private void WriterLoop()
     {
         var reader = _queue.Reader;
         var batch = new List<WriteOp>(_options.MaxBatch);
@@ -29,11 +54,19 @@ public sealed partial class SqliteStore
                         continue;
                     }
 
-                    if (!await reader.WaitToReadAsync())
+                    // Reset, then look again, then sleep: a write queued in between is never missed.
+                    _wake.Reset();
+                    if (reader.TryPeek(out _))
+                    {
+                        continue;
+                    }
+
+                    if (reader.Completion.IsCompleted)
                     {
                         return;
                     }
 
+                    _wake.Wait();
                     continue;
                 }
 
@@ -103,6 +136,7 @@ public sealed partial class SqliteStore
 
     private void CommitBatch(List<WriteOp> batch)
     {
+        var started = Stopwatch.GetTimestamp();
         var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
         var results = new WriteResult[batch.Count];
         var events = new List<WatchEvent>(batch.Count);
@@ -116,7 +150,9 @@ public sealed partial class SqliteStore
                 results[i] = Apply(batch[i], pending, events, ref revision);
             }
 
+            var applied = Stopwatch.GetTimestamp();
             transaction.Commit();
+            _stats.Record(batch.Count, applied - started, Stopwatch.GetTimestamp() - applied);
         }
 
         // Durable from here on: publish, then acknowledge.

@@ -33,7 +33,6 @@ public sealed partial class SqliteStore : IStore, IHistorySource
     private readonly TtlExpirer _expirer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ITimer? _compactionTimer;
-    private Task _writerLoop = Task.CompletedTask;
     private long _committedRevision;
     private long _compactedRevision;
     private int _disposed;
@@ -92,7 +91,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
         {
             store = new SqliteStore(options, time ?? TimeProvider.System, logger ?? NullLogger.Instance, lockFile);
             store.Recover();
-            store._writerLoop = Task.Run(store.RunWriterAsync, CancellationToken.None);
+            new Thread(store.RunWriter) { IsBackground = true, Name = "kubesharp-sqlite-writer" }.Start();
             return Task.FromResult(store);
         }
         catch
@@ -170,6 +169,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
         try
         {
             await _queue.Writer.WriteAsync(op, cancellationToken);
+            _wake.Set();
         }
         catch (ChannelClosedException)
         {
@@ -219,7 +219,9 @@ public sealed partial class SqliteStore : IStore, IHistorySource
 
         await _expirer.DisposeAsync();
         _queue.Writer.TryComplete();
-        await _writerLoop;
+        _wake.Set();
+        await _writerDone.Task;
+        _wake.Dispose();
         await _stop.CancelAsync();
         _hub.Close();
         _insert.Dispose();

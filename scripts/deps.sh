@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and benchmarks need, when missing. Idempotent.
+# Usage: scripts/deps.sh etcd
+set -euo pipefail
+
+need=()
+for what in "$@"; do
+  case "$what" in
+    etcd) command -v etcd >/dev/null 2>&1 || need+=(etcd-server etcd-client) ;;
+    *) echo "deps.sh: unknown dependency $what" >&2; exit 2 ;;
+  esac
+done
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing ${need[*]}; run as root to install them (tests that need them will be skipped)" >&2
+  exit 1
+fi
+
+echo "installing ${need[*]} (apt-get)..."
+export DEBIAN_FRONTEND=noninteractive
+for attempt in 1 2 3; do
+  if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "deps.sh: apt-get failed (attempt $attempt), retrying..." >&2
+  sleep $((attempt * 5))
+done
+echo "deps.sh: could not install ${need[*]}" >&2
+exit 1

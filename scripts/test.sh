@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test project and prints one totals line: "N passed, N failed[, N skipped]".
+# Installs what the tests need (etcd); the tests start their own daemons on free loopback ports and
+# write their PIDs to $KUBESHARP_TEST_PIDDIR, so that anything left behind is stopped here by PID.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+CONFIG=${CONFIG:-Release}
+results=.test-results
+rm -rf "$results"
+mkdir -p "$results/pids"
+export KUBESHARP_TEST_PIDDIR="$PWD/$results/pids"
+
+if scripts/deps.sh etcd; then
+  # etcd is here: its tests must run, never be skipped.
+  export KUBESHARP_REQUIRE_ETCD=1
+fi
+
+cleanup() {
+  for f in "$KUBESHARP_TEST_PIDDIR"/*; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "stopping leftover process $pid ($(basename "$f"))"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+}
+trap cleanup EXIT
+
+echo "building ($CONFIG)..."
+if ! dotnet build Kubesharp.slnx -c "$CONFIG" -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+status=0
+dotnet test Kubesharp.slnx -c "$CONFIG" --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" || status=$?
+
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+
+projects=$(find tests -name '*.csproj' -exec grep -l '<IsTestProject>true</IsTestProject>' {} + | wc -l)
+if [ "$files" -lt "$projects" ]; then
+  echo "only $files of $projects test projects reported results (a test host crashed?)"
+  failed=$((failed + projects - files))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status"
+  failed=1
+fi
+
+line="$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+  line="$line, $skipped skipped"
+fi
+echo "$line"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Kubesharp.Commands;
+
+var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchestrator in one binary.")
+{
+    ServerCommand.Create(),
+    VersionCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();
