@@ -38,7 +38,8 @@ public sealed record StoreOptions(StoreKind Kind, string? SqlitePath, IReadOnlyL
             foreach (var part in datastore["etcd://".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var text = part.Contains("://", StringComparison.Ordinal) ? part : "http://" + part;
-                if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+                var hostPort = text[(text.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/');
+                if (!hostPort.Contains(':', StringComparison.Ordinal) || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/")
                 {
                     throw new ArgumentException($"--datastore: \"{part}\" is not HOST:PORT");
                 }
