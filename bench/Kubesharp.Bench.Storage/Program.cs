@@ -22,13 +22,13 @@ try
         results.Add(await workload.RunAsync("sqlite", sqlite));
     }
 
-    if (EtcdProcess.FindBinary() is null)
+    if (EtcdProcess.FindBinary() is not { } etcdBinary)
     {
         Console.WriteLine("etcd is not installed (scripts/deps.sh etcd): the etcd column is missing");
     }
     else
     {
-        await using var etcdProcess = await EtcdProcess.StartAsync();
+        await using var etcdProcess = await EtcdProcess.StartNewAsync(etcdBinary);
         await using var etcd = await StoreFactory.OpenAsync(StoreOptions.Parse($"etcd://127.0.0.1:{etcdProcess.ClientPort}", dir));
         await Workload.WaitUntilWritableAsync(etcd);
         results.Add(await workload.RunAsync("etcd", etcd));

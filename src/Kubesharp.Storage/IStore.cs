@@ -86,7 +86,9 @@ public interface IStore : IAsyncDisposable
     /// dropped for a slow reader: a watcher that falls behind catches up from history. Arguments are
     /// checked when this is called; Compacted (the start is older than the kept history) is thrown from
     /// the first <c>MoveNextAsync</c>. Ends when <paramref name="cancellationToken"/> is cancelled or the
-    /// store is disposed; throws Unavailable if the backend cannot keep the stream going.
+    /// store is disposed; throws Unavailable if the backend cannot keep the stream going. A start after the
+    /// current revision is InvalidArgument, thrown when called or (when the backend must be asked) from
+    /// the first <c>MoveNextAsync</c>.
     /// </summary>
     IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default);
 

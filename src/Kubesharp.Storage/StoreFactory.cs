@@ -1,3 +1,4 @@
+using Kubesharp.Storage.Etcd;
 using Kubesharp.Storage.Memory;
 using Kubesharp.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -73,7 +74,11 @@ public static class StoreFactory
         {
             StoreKind.Sqlite => await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = options.SqlitePath! }, time, loggers.CreateLogger("storage-sqlite"), cancellationToken),
             StoreKind.Memory => new MemoryStore(time, loggers.CreateLogger("storage-memory")),
-            _ => throw new NotSupportedException($"datastore {options.Kind} is not built yet"),
+            StoreKind.Etcd => new EtcdStore(
+                new EtcdStoreOptions { Endpoints = string.Join(",", options.EtcdEndpoints.Select(e => e.GetLeftPart(UriPartial.Authority))) },
+                loggers.CreateLogger("storage-etcd"),
+                time),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown datastore kind"),
         };
     }
 }

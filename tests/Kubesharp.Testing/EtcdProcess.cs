@@ -1,29 +1,29 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Globalization;
+using Kubesharp.Storage;
+using Kubesharp.Storage.Etcd;
 
 namespace Kubesharp.Testing;
 
 /// <summary>
-/// A real single-member etcd (Debian's etcd-server) on free loopback ports with its own data directory,
-/// started for a test or a benchmark and stopped by its PID. Short heartbeat and election timeouts make
-/// it ready in well under a second (notes/RUNTIME.md).
+/// A private single-member etcd on free loopback ports with its own data directory, that a test can kill
+/// and start again on the same ports and data. Killed by its PID, never by name.
 /// </summary>
 public sealed class EtcdProcess : IAsyncDisposable
 {
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _binary;
+    private readonly string _dataDir;
+    private readonly Queue<string> _output = new();
     private Process? _process;
 
     private EtcdProcess(string binary, string dataDir, int clientPort, int peerPort)
     {
-        Binary = binary;
-        DataDir = dataDir;
+        _binary = binary;
+        _dataDir = dataDir;
         ClientPort = clientPort;
         PeerPort = peerPort;
     }
-
-    public string Binary { get; }
-
-    public string DataDir { get; }
 
     public int ClientPort { get; }
 
@@ -31,98 +31,101 @@ public sealed class EtcdProcess : IAsyncDisposable
 
     public string Endpoint => $"http://127.0.0.1:{ClientPort}";
 
-    public int? Pid => _process?.Id;
-
-    /// <summary>The etcd binary, or null when etcd is not installed.</summary>
+    /// <summary>etcd from PATH, or null when it is not installed.</summary>
     public static string? FindBinary() => ChildProcesses.Which("etcd");
 
-    /// <summary>Starts etcd and waits until its client port accepts connections (bounded).</summary>
-    public static async Task<EtcdProcess> StartAsync(string? binary = null, CancellationToken cancellationToken = default)
+    /// <summary>Starts a new member and waits until it serves reads.</summary>
+    public static async Task<EtcdProcess> StartNewAsync(string binary)
     {
-        binary ??= FindBinary() ?? throw new InvalidOperationException("etcd is not installed (Debian package etcd-server)");
-        var dataDir = Path.Combine(Path.GetTempPath(), "kubesharp-etcd-" + Guid.NewGuid().ToString("N"));
-        var etcd = new EtcdProcess(binary, dataDir, FreePorts.Next(), FreePorts.Next());
-        await etcd.StartProcessAsync(cancellationToken);
-        return etcd;
-    }
-
-    /// <summary>Starts the same member again (same ports, same data) after <see cref="KillAsync"/>.</summary>
-    public Task RestartAsync(CancellationToken cancellationToken = default) => StartProcessAsync(cancellationToken);
-
-    /// <summary>SIGKILLs the member; its data stays for a restart.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { } p)
+        // Free ports are found by binding to port 0; another process may take one before etcd binds it, so a
+        // member that fails to start is tried again on fresh ports.
+        Exception? last = null;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (!p.HasExited)
+            var dataDir = Directory.CreateTempSubdirectory("kubesharp-etcd-").FullName;
+            var etcd = new EtcdProcess(binary, dataDir, FreePorts.Next(), FreePorts.Next());
+            try
             {
-                p.Kill(entireProcessTree: true);
+                await etcd.StartAsync();
+                return etcd;
             }
-
-            await p.WaitForExitAsync();
-            ChildProcesses.Forget(p.Id, "etcd");
-            p.Dispose();
-            _process = null;
+            catch (InvalidOperationException e)
+            {
+                last = e;
+                await etcd.DisposeAsync();
+            }
         }
+
+        throw new InvalidOperationException("etcd did not start after 3 attempts", last);
     }
 
-    private async Task StartProcessAsync(CancellationToken cancellationToken)
+    /// <summary>Starts (again) on the same ports and data directory and waits until it serves reads.</summary>
+    public async Task StartAsync()
     {
-        var start = new ProcessStartInfo(Binary)
+        if (_process is not null)
         {
-            UseShellExecute = false,
+            throw new InvalidOperationException("etcd is already running");
+        }
+
+        var peer = $"http://127.0.0.1:{PeerPort}";
+        var info = new ProcessStartInfo(_binary)
+        {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            UseShellExecute = false,
         };
-        var peer = $"http://127.0.0.1:{PeerPort}";
         foreach (var arg in new[]
         {
-            "--name", "kubesharp-test",
-            "--data-dir", DataDir,
+            "--name", "n1",
+            "--data-dir", _dataDir,
             "--listen-client-urls", Endpoint,
             "--advertise-client-urls", Endpoint,
             "--listen-peer-urls", peer,
             "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", $"kubesharp-test={peer}",
+            "--initial-cluster", $"n1={peer}",
             "--heartbeat-interval", "10",
             "--election-timeout", "100",
+            // Room for the largest value the store accepts plus its key (etcd's default is the value limit).
+            "--max-request-bytes", "2097152",
             "--logger", "zap",
             "--log-level", "error",
-            "--quota-backend-bytes", (4L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
         })
         {
-            start.ArgumentList.Add(arg);
+            info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start etcd");
-        ChildProcesses.Record(process, "etcd");
-        _process = process;
-        // Drain its output so that a chatty etcd never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("etcd did not start");
+        process.OutputDataReceived += (_, e) => Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _process = process;
+        ChildProcesses.Record(process, "etcd");
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
+        await WaitReadyAsync(process);
+    }
+
+    /// <summary>Kills the member (SIGKILL, as a crash) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { } process)
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"etcd exited with {process.ExitCode} while starting on port {ClientPort}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", ClientPort, timeout.Token);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(20, timeout.Token);
-            }
+            return;
         }
+
+        _process = null;
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        await process.WaitForExitAsync();
+        ChildProcesses.Forget(process.Id, "etcd");
+        process.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -130,13 +133,65 @@ public sealed class EtcdProcess : IAsyncDisposable
         await KillAsync();
         try
         {
-            Directory.Delete(DataDir, recursive: true);
+            Directory.Delete(_dataDir, recursive: true);
         }
         catch (IOException)
         {
+            // Left in the temp directory; not worth failing a test run for.
         }
-        catch (UnauthorizedAccessException)
+    }
+
+    private async Task WaitReadyAsync(Process process)
+    {
+        var options = new EtcdStoreOptions { Endpoints = Endpoint, RequestTimeout = TimeSpan.FromSeconds(1), RetryTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var probe = new EtcdStore(options);
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
         {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"etcd exited with code {process.ExitCode} during start: {Output()}");
+            }
+
+            try
+            {
+                await probe.GetCurrentRevisionAsync();
+                return;
+            }
+            catch (StoreException) when (stopwatch.Elapsed < ReadyTimeout)
+            {
+                await Task.Delay(20);
+            }
+            catch (StoreException e)
+            {
+                await KillAsync();
+                throw new InvalidOperationException($"etcd did not answer within {ReadyTimeout.TotalSeconds} s: {Output()}", e);
+            }
+        }
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > 30)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return string.Join('\n', _output);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -215,25 +216,25 @@ public sealed partial class EtcdStore : IStore
         StoreLimits.ValidatePrefix(prefix);
         StoreLimits.ValidateRevision(afterRevision);
         ThrowIfDisposed();
-        var after = afterRevision;
-        // Revisions never go back, so a start at or below one already seen needs no round trip.
-        if (after == 0 || after > Volatile.Read(ref _seenRevision))
-        {
-            // The contract resolves "from now" and refuses a future start when WatchAsync is called, and the
-            // method is synchronous: one blocking read here. Task.Run keeps any caller's context out of it.
-            var current = Task.Run(() => GetCurrentRevisionAsync(cancellationToken).AsTask(), cancellationToken).GetAwaiter().GetResult();
-            if (after > current)
-            {
-                throw StoreException.FutureRevision(after, current);
-            }
+        // Revisions never go back, so a start at or below one already seen needs no round trip; a later
+        // one is checked against etcd at the first read, as the contract allows.
+        return afterRevision > Volatile.Read(ref _seenRevision)
+            ? CheckedWatchAsync(prefix, afterRevision, cancellationToken)
+            : _watcher.WatchAsync(prefix, afterRevision, cancellationToken);
+    }
 
-            if (after == 0)
-            {
-                after = current;
-            }
+    private async IAsyncEnumerable<WatchEvent> CheckedWatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var current = await GetCurrentRevisionAsync(cancellationToken);
+        if (afterRevision > current)
+        {
+            throw StoreException.FutureRevision(afterRevision, current);
         }
 
-        return _watcher.WatchAsync(prefix, after, cancellationToken);
+        await foreach (var e in _watcher.WatchAsync(prefix, afterRevision, cancellationToken).WithCancellation(cancellationToken))
+        {
+            yield return e;
+        }
     }
 
     public async ValueTask<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default)

@@ -54,7 +54,7 @@ internal sealed class EtcdWatcher
         _observeCompaction = observeCompaction;
     }
 
-    /// <summary>Every change under <paramref name="prefix"/> after <paramref name="afterRevision"/> (already resolved, not 0).</summary>
+    /// <summary>Every change under <paramref name="prefix"/> after <paramref name="afterRevision"/> (0: from the first revision).</summary>
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing);

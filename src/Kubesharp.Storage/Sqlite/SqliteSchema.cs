@@ -42,6 +42,9 @@ internal static class SqliteSchema
         Exec(connection, durability == SqliteDurability.Full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
         // A WAL that a burst made large is truncated back after checkpoints.
         Exec(connection, "PRAGMA journal_size_limit = 67108864;");
+        // Checkpoints run off the writer's path (SqliteStore.Checkpoint.cs); this only bounds the WAL
+        // should they stop: then the writer checkpoints by itself once the WAL reaches 64 MiB.
+        Exec(connection, "PRAGMA wal_autocheckpoint = 16384;");
         Exec(connection, "PRAGMA cache_size = -32768;");
         Exec(connection, "PRAGMA temp_store = MEMORY;");
         Exec(connection, "PRAGMA busy_timeout = 5000;");

@@ -33,6 +33,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
     private readonly TtlExpirer _expirer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ITimer? _compactionTimer;
+    private Task _checkpointLoop = Task.CompletedTask;
     private long _committedRevision;
     private long _compactedRevision;
     private int _disposed;
@@ -92,6 +93,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
             store = new SqliteStore(options, time ?? TimeProvider.System, logger ?? NullLogger.Instance, lockFile);
             store.Recover();
             new Thread(store.RunWriter) { IsBackground = true, Name = "kubesharp-sqlite-writer" }.Start();
+            store._checkpointLoop = Task.Run(store.CheckpointLoopAsync, CancellationToken.None);
             return Task.FromResult(store);
         }
         catch
@@ -223,6 +225,9 @@ public sealed partial class SqliteStore : IStore, IHistorySource
         await _writerDone.Task;
         _wake.Dispose();
         await _stop.CancelAsync();
+        await _checkpointLoop;
+        // Leave a compact file behind: everything in the database, an empty WAL.
+        SqliteSchema.Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
         _hub.Close();
         _insert.Dispose();
         _selectRow.Dispose();

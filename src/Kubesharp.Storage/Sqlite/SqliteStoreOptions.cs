@@ -32,6 +32,9 @@ public sealed record SqliteStoreOptions
     /// <summary>How often the background compaction runs; zero turns it off.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the WAL is copied back into the database file, off the writer's path.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Revisions removed per compaction transaction, so writers never wait long behind it.</summary>
     public int CompactionChunk { get; init; } = 2000;
 }

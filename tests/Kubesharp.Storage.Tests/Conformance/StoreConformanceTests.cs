@@ -694,12 +694,25 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             await Assert.ThrowsAsync<StoreException>(() => Store.ListAsync(P, limit: -1).AsTask()),
             await Assert.ThrowsAsync<StoreException>(() => Store.CompactAsync(-1).AsTask()),
             Assert.Throws<StoreException>(() => Store.WatchAsync(P, -1)),
-            Assert.Throws<StoreException>(() => Store.WatchAsync(P, rev + 1_000_000)),
+            await WatchFailureAsync(P, rev + 1_000_000),
             await Assert.ThrowsAsync<StoreException>(() => Store.CreateAsync(P + "t", Json("t"), TimeSpan.FromMilliseconds(10)).AsTask()),
         };
 
         Assert.All(errors, e => Assert.Equal(StoreErrorCode.InvalidArgument, e.Code));
         Assert.NotNull(await Store.GetAsync(P + "a"));
+    }
+
+    /// <summary>A watch that must fail: when called, or at its first read (the contract allows both).</summary>
+    protected async Task<StoreException> WatchFailureAsync(string prefix, long afterRevision)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await Assert.ThrowsAsync<StoreException>(async () =>
+        {
+            await foreach (var e in Store.WatchAsync(prefix, afterRevision, cts.Token))
+            {
+                Assert.Fail($"watch from {afterRevision} delivered revision {e.Revision}");
+            }
+        });
     }
 
     protected static async Task<List<WatchEvent>> TakeAsync(IAsyncEnumerator<WatchEvent> watch, int count)

@@ -1,3 +1,4 @@
+using Kubesharp.Testing;
 namespace Kubesharp.Storage.Tests.Etcd;
 
 /// <summary>
