@@ -15,7 +15,7 @@ var dir = Path.Combine(Path.GetTempPath(), "kubesharp-bench-" + Guid.NewGuid().T
 Directory.CreateDirectory(dir);
 try
 {
-    Console.WriteLine($"storage-bench: {seconds:0.#} s per measurement, 1 KB values, durable settings (SQLite WAL + synchronous=FULL, etcd fsync)");
+    Console.WriteLine($"storage-bench: {seconds:0.#} s per measurement, 1 KB values, durable settings (SQLite WAL + fdatasync per group commit, etcd fsync)");
 
     await using (var sqlite = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "state.db"), CompactionInterval = TimeSpan.Zero }))
     {

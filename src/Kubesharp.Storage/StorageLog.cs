@@ -17,9 +17,6 @@ internal static partial class StorageLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "compaction removed {Rows} rows in revisions ({From}, {To}] toward {Target}")]
     public static partial void CompactedChunk(ILogger logger, int rows, long from, long to, long target);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL checkpoints of {Path} stopped; SQLite's automatic checkpoint takes over")]
-    public static partial void CheckpointFailed(ILogger logger, Exception exception, string path);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "time-to-live expiry of {Key} rev={Revision} failed; will retry")]
     public static partial void ExpiryFailed(ILogger logger, Exception exception, string key, long revision);
 }

@@ -20,6 +20,8 @@ public sealed partial class SqliteStore
             using var transaction = _writer.BeginTransaction();
             SqliteSchema.WriteMeta(_writer, transaction, SqliteSchema.CompactRevisionKey, revision);
             transaction.Commit();
+            // The mark must be on disk before any row it makes unreachable is deleted.
+            _walSync?.Sync();
             Volatile.Write(ref _compactedRevision, revision);
         }
 

@@ -7,6 +7,7 @@ public sealed partial class SqliteStore
 {
     // Owned by the writer loop alone (and by Recover, before the loop starts).
     private readonly SqliteConnection _writer;
+    private readonly WalSync? _walSync;
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _selectRow;
     private readonly Dictionary<string, Live> _index = new(StringComparer.Ordinal);
@@ -152,10 +153,11 @@ public sealed partial class SqliteStore
 
             var applied = Stopwatch.GetTimestamp();
             transaction.Commit();
+            _walSync?.Sync();
             _stats.Record(batch.Count, applied - started, Stopwatch.GetTimestamp() - applied);
         }
 
-        // Durable from here on: publish, then acknowledge.
+        // Durable from here on: the index, then what readers, watchers and callers see.
         foreach (var (key, p) in pending)
         {
             if (p.Kv is null)
@@ -173,12 +175,13 @@ public sealed partial class SqliteStore
         for (var i = 0; i < batch.Count; i++)
         {
             var op = batch[i];
-            if (results[i].Succeeded && op.ExpiresAt != 0 && op.Kind != OpKind.Delete)
+            var result = results[i];
+            if (result.Succeeded && op.ExpiresAt != 0 && op.Kind != OpKind.Delete)
             {
-                _expirer.Track(op.Key, results[i].Revision, DateTimeOffset.FromUnixTimeMilliseconds(op.ExpiresAt));
+                _expirer.Track(op.Key, result.Revision, DateTimeOffset.FromUnixTimeMilliseconds(op.ExpiresAt));
             }
 
-            op.Done.TrySetResult(results[i]);
+            op.Done.TrySetResult(result);
         }
     }
 

@@ -33,7 +33,6 @@ public sealed partial class SqliteStore : IStore, IHistorySource
     private readonly TtlExpirer _expirer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ITimer? _compactionTimer;
-    private Task _checkpointLoop = Task.CompletedTask;
     private long _committedRevision;
     private long _compactedRevision;
     private int _disposed;
@@ -50,7 +49,8 @@ public sealed partial class SqliteStore : IStore, IHistorySource
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _writer = SqliteSchema.OpenWriter(options.Path, options.Durability);
+        _writer = SqliteSchema.OpenWriter(options.Path, options.CheckpointPages);
+        _walSync = options.Durability == SqliteDurability.Full ? new WalSync(options.Path) : null;
         _insert = PrepareInsert();
         _selectRow = PrepareSelectRow();
         _hub = new WatchHub(options.WatchCacheEvents, 0);
@@ -93,7 +93,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
             store = new SqliteStore(options, time ?? TimeProvider.System, logger ?? NullLogger.Instance, lockFile);
             store.Recover();
             new Thread(store.RunWriter) { IsBackground = true, Name = "kubesharp-sqlite-writer" }.Start();
-            store._checkpointLoop = Task.Run(store.CheckpointLoopAsync, CancellationToken.None);
+
             return Task.FromResult(store);
         }
         catch
@@ -225,13 +225,13 @@ public sealed partial class SqliteStore : IStore, IHistorySource
         await _writerDone.Task;
         _wake.Dispose();
         await _stop.CancelAsync();
-        await _checkpointLoop;
         // Leave a compact file behind: everything in the database, an empty WAL.
         SqliteSchema.Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
         _hub.Close();
         _insert.Dispose();
         _selectRow.Dispose();
         _writer.Dispose();
+        _walSync?.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
         await _lockFile.DisposeAsync();
         _stop.Dispose();

@@ -3,7 +3,7 @@ namespace Kubesharp.Storage.Sqlite;
 /// <summary>How a commit reaches the disk. See docs/adr/0002-sqlite-durability.md.</summary>
 public enum SqliteDurability
 {
-    /// <summary>WAL with synchronous=FULL: every group commit is fsynced; survives process kill and power loss.</summary>
+    /// <summary>Every group commit's WAL frames are fdatasynced before it is acknowledged; survives process kill and power loss.</summary>
     Full,
     /// <summary>WAL with synchronous=NORMAL: survives a process kill; a power loss may drop the last commits (never corrupts).</summary>
     Normal,
@@ -32,8 +32,11 @@ public sealed record SqliteStoreOptions
     /// <summary>How often the background compaction runs; zero turns it off.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often the WAL is copied back into the database file, off the writer's path.</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// WAL pages after which the writer copies the WAL back into the database (SQLite's
+    /// wal_autocheckpoint). Larger: fewer, better-deduplicated checkpoints and a larger WAL file.
+    /// </summary>
+    public int CheckpointPages { get; init; } = 4096;
 
     /// <summary>Revisions removed per compaction transaction, so writers never wait long behind it.</summary>
     public int CompactionChunk { get; init; } = 2000;
