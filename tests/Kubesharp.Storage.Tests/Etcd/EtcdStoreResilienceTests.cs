@@ -1,9 +1,9 @@
-using Kubesharp.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Kubesharp.Storage.Etcd;
+using Kubesharp.Testing;
 
 namespace Kubesharp.Storage.Tests.Etcd;
 
