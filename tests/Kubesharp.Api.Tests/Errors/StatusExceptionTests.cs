@@ -1,0 +1,39 @@
+using System.Net;
+using Kubesharp.Api.Errors;
+
+namespace Kubesharp.Api.Tests.Errors;
+
+public sealed class StatusExceptionTests
+{
+    [Fact]
+    public void Not_found_reads_as_upstream()
+    {
+        var e = StatusException.NotFound("apps", "deployments", "web");
+
+        Assert.Equal(HttpStatusCode.NotFound, e.Code);
+        Assert.Equal("NotFound", e.Reason);
+        Assert.Equal("deployments.apps \"web\" not found", e.Message);
+        Assert.Equal("web", e.Details!.Name);
+    }
+
+    [Fact]
+    public void Core_resources_have_no_group_suffix()
+    {
+        Assert.Equal("pods \"p\" already exists", StatusException.AlreadyExists("", "pods", "p").Message);
+    }
+
+    [Fact]
+    public void Invalid_lists_every_cause_with_its_field()
+    {
+        var e = StatusException.Invalid("", "Pod", "p",
+        [
+            new StatusCause("FieldValueRequired", "Required value", "spec.containers"),
+            new StatusCause("FieldValueInvalid", "Invalid value: \"A\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters", "metadata.name"),
+        ]);
+
+        Assert.Equal(422, (int)e.Code);
+        Assert.Equal("Invalid", e.Reason);
+        Assert.StartsWith("Pod \"p\" is invalid: spec.containers: Required value, metadata.name: Invalid value", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, e.Details!.Causes.Count);
+    }
+}
