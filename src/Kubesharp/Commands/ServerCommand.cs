@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Kubesharp.ApiServer.Hosting;
 using Kubesharp.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Kubesharp.Commands;
 
 /// <summary>
-/// <c>kubesharp server</c>. Until the API server lands (issue 3) it opens the datastore, reports its
-/// state, and holds it until SIGTERM or Ctrl-C: the storage-only server.
+/// <c>kubesharp server</c>: opens the datastore and serves the Kubernetes API over HTTPS until SIGTERM
+/// or Ctrl-C, then stops accepting, lets requests in flight finish, ends watches and closes the store.
+/// The node agent comes with the kubelet issue; until then the server runs without one.
 /// </summary>
 internal static class ServerCommand
 {
@@ -23,17 +25,38 @@ internal static class ServerCommand
             Description = "sqlite (default, <data-dir>/db/state.db), memory, or etcd://HOST:PORT[,HOST:PORT...].",
             DefaultValueFactory = _ => "sqlite",
         };
-        var command = new Command("server", "Run the control plane (for now: the storage-only server).")
+        var bindAddress = new Option<string>("--bind-address")
+        {
+            Description = "Address the API server listens on.",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var port = new Option<int>("--port")
+        {
+            Description = "HTTPS port of the API server.",
+            DefaultValueFactory = _ => 6443,
+        };
+        var disableAgent = new Option<bool>("--disable-agent")
+        {
+            Description = "Do not run a node agent on this host (there is none yet: the kubelet comes in a later release).",
+        };
+        var command = new Command("server", "Run the control plane: the Kubernetes API server on its datastore.")
         {
             dataDir,
             datastore,
+            bindAddress,
+            port,
+            disableAgent,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(dataDir)!, parse.GetValue(datastore)!, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port) },
+            parse.GetValue(datastore)!,
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDir, string datastore, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, CancellationToken cancellationToken)
     {
+        var dataDir = serverOptions.DataDir;
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("kubesharp-server");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -67,10 +90,20 @@ internal static class ServerCommand
 
         await using (store)
         {
-            var revision = await store.GetCurrentRevisionAsync(stop.Token);
-            var keys = await store.CountAsync(StoreLimits.RegistryRoot, stop.Token);
+            await using var server = new ApiServerHost(serverOptions, store, loggerFactory);
+            try
+            {
+                await server.StartAsync(stop.Token);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"error: cannot listen on {serverOptions.BindAddress}:{serverOptions.Port}: {e.Message}");
+                return 1;
+            }
+
             var where = options.Describe();
-            ServerLog.Ready(logger, store.Name, where, revision, keys);
+            var url = server.Url!.ToString();
+            ServerLog.Ready(logger, url, store.Name, where, server.KubeconfigPath);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -79,6 +112,8 @@ internal static class ServerCommand
             {
                 ServerLog.Stopping(logger);
             }
+
+            await server.StopAsync(CancellationToken.None);
         }
 
         return 0;
@@ -92,9 +127,9 @@ internal static class ServerCommand
 
 internal static partial class ServerLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "storage-only server ready: datastore {Backend} ({Where}), revision {Revision}, {Keys} keys; the API server comes with issue 3")]
-    public static partial void Ready(ILogger logger, string backend, string where, long revision, long keys);
+    [LoggerMessage(Level = LogLevel.Information, Message = "kube-apiserver serving at {Url} on datastore {Backend} ({Where}); admin kubeconfig: {Kubeconfig}")]
+    public static partial void Ready(ILogger logger, string url, string backend, string where, string kubeconfig);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: closing the datastore")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: finishing requests in flight, then closing the datastore")]
     public static partial void Stopping(ILogger logger);
 }

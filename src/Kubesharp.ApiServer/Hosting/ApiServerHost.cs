@@ -1,0 +1,262 @@
+using System.Net;
+using System.Security.Authentication;
+using Kubesharp.Api.Errors;
+using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Discovery;
+using Kubesharp.ApiServer.Http;
+using Kubesharp.ApiServer.Pki;
+using Kubesharp.ApiServer.Rest;
+using Kubesharp.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kubesharp.ApiServer.Hosting;
+
+/// <summary>
+/// One API server: HTTPS on the configured address, the REST API over a store, discovery, health.
+/// Start it with <see cref="StartAsync"/>; it writes <c>admin.kubeconfig</c> once it serves.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    /// <summary>The version reported by <c>/version</c>: the Kubernetes API level it serves.</summary>
+    public const string GitVersion = "v1.32.0-kubesharp";
+
+    private static readonly string[] BootstrapNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private readonly ApiServerOptions _options;
+    private readonly IStore _store;
+    private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider _time;
+    private readonly ResourceTable _table = BuiltinResources.Table;
+    private WebApplication? _app;
+
+    public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
+    {
+        _options = options;
+        _store = store;
+        _loggers = loggers;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The URL clients use, known once started (the port may have been chosen by the OS).</summary>
+    public Uri? Url { get; private set; }
+
+    public string KubeconfigPath => Path.Combine(_options.DataDir, "admin.kubeconfig");
+
+    public ClusterPki? Pki { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_options.DataDir);
+        var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, Dns.GetHostName(), _options.ServiceAddress, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
+        await BootstrapAsync(cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = ObjectJson.MaxBodyBytes + 1;
+            kestrel.Listen(IPAddress.Parse(_options.BindAddress), _options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = pki.Serving,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    // Client certificates are read by authentication (issue 4); none is required yet.
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (_, _, _) => true,
+                });
+            });
+        });
+        var app = builder.Build();
+        var router = new ApiRouter(_store, _table, _time, _loggers.CreateLogger("kube-apiserver"));
+        app.Run(router.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        var address = app.Urls.First();
+        var port = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
+        Url = new Uri($"https://{(_options.BindAddress == "0.0.0.0" ? "127.0.0.1" : _options.BindAddress)}:{port}");
+        router.ServerAddress = $"{Url.Host}:{port}";
+        pki.WriteAdminKubeconfig(KubeconfigPath, Url.ToString().TrimEnd('/'));
+    }
+
+    /// <summary>Stops accepting, lets requests in flight finish (watches end), then returns.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The namespaces that exist from the start, created if missing (idempotent, safe on every start).</summary>
+    private async Task BootstrapAsync(CancellationToken cancellationToken)
+    {
+        var namespaces = _table.Find("", "v1", "namespaces")!;
+        foreach (var ns in BootstrapNamespaces)
+        {
+            var obj = new System.Text.Json.Nodes.JsonObject
+            {
+                ["kind"] = "Namespace",
+                ["apiVersion"] = "v1",
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = ns,
+                    ["uid"] = Guid.NewGuid().ToString(),
+                    ["creationTimestamp"] = ObjectJson.Time(_time.GetUtcNow()),
+                    ["labels"] = new System.Text.Json.Nodes.JsonObject { ["kubernetes.io/metadata.name"] = ns },
+                },
+                ["spec"] = new System.Text.Json.Nodes.JsonObject { ["finalizers"] = new System.Text.Json.Nodes.JsonArray("kubernetes") },
+                ["status"] = new System.Text.Json.Nodes.JsonObject { ["phase"] = "Active" },
+            };
+            await _store.CreateAsync(namespaces.StorageKey(null, ns), ObjectJson.ToStorage(obj), null, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    private sealed class ApiRouter(IStore store, ResourceTable table, TimeProvider time, ILogger logger)
+    {
+        private readonly RestHandler _rest = new(store, table, time);
+        private readonly DiscoveryDocuments _discovery = new(table);
+
+        public string ServerAddress { get; set; } = "127.0.0.1:6443";
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            try
+            {
+                await RouteAsync(context);
+            }
+            catch (StatusException e)
+            {
+                await StatusResponses.WriteAsync(context, e);
+            }
+            catch (StoreException e) when (e.Code == StoreErrorCode.Unavailable)
+            {
+                await StatusResponses.WriteAsync(context, StatusException.ServiceUnavailable($"storage is unavailable: {e.Message}"));
+            }
+            catch (StoreException e) when (e.Code == StoreErrorCode.Compacted)
+            {
+                await StatusResponses.WriteAsync(context, StatusException.Gone($"too old resource version: {e.Message}"));
+            }
+            catch (StoreException e) when (e.Code == StoreErrorCode.InvalidArgument)
+            {
+                await StatusResponses.WriteAsync(context, StatusException.BadRequest(e.Message));
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                ApiServerLog.RequestFailed(logger, e, context.Request.Method, context.Request.Path);
+                await StatusResponses.WriteAsync(context, StatusException.Internal("an error on the server has prevented the request from succeeding"));
+            }
+        }
+
+        private async Task RouteAsync(HttpContext context)
+        {
+            var path = context.Request.Path.Value ?? "/";
+            var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (context.Request.Method == "GET")
+            {
+                switch (path)
+                {
+                    case "/healthz" or "/livez" or "/readyz":
+                        await WriteTextAsync(context, context.Request.Query.ContainsKey("verbose") ? $"[+]ping ok\n[+]etcd ok\n{path[1..]} check passed\n" : "ok");
+                        return;
+                    case "/version":
+                        await WriteJsonAsync(context, "application/json", VersionInfo());
+                        return;
+                    case "/api":
+                        await (DiscoveryDocuments.WantsAggregated(context.Request.Headers.Accept)
+                            ? WriteJsonAsync(context, DiscoveryDocuments.AggregatedContentType, _discovery.Aggregated(core: true))
+                            : WriteJsonAsync(context, "application/json", DiscoveryDocuments.ApiVersions(ServerAddress)));
+                        return;
+                    case "/apis":
+                        await (DiscoveryDocuments.WantsAggregated(context.Request.Headers.Accept)
+                            ? WriteJsonAsync(context, DiscoveryDocuments.AggregatedContentType, _discovery.Aggregated(core: false))
+                            : WriteJsonAsync(context, "application/json", _discovery.ApiGroupList()));
+                        return;
+                    case "/openapi/v3":
+                        // No per-group documents yet: kubectl then treats fieldValidation as unsupported.
+                        await WriteJsonAsync(context, "application/json", """{"paths":{}}"""u8.ToArray());
+                        return;
+                    case "/openapi/v2":
+                        // An empty (zero-byte) protobuf document: kubectl skips client-side schema validation.
+                        context.Response.ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+                        return;
+                }
+
+                if (segments is ["apis", var group])
+                {
+                    await WriteJsonAsync(context, "application/json", _discovery.ApiGroup(group) ?? throw StatusResponses.NotFoundPath(path));
+                    return;
+                }
+            }
+
+            if (segments.Length >= 2 && segments[0] is "api" or "apis")
+            {
+                var apiPath = ApiPath.Parse(table, segments[0] == "api", segments[1..]) ?? throw StatusResponses.NotFoundPath(path);
+                if (apiPath.IsGroupVersionRoot)
+                {
+                    await WriteJsonAsync(context, "application/json", _discovery.ApiResourceList(apiPath.Group, apiPath.Version));
+                    return;
+                }
+
+                await _rest.HandleAsync(context, apiPath);
+                return;
+            }
+
+            throw StatusResponses.NotFoundPath(path);
+        }
+
+        private static byte[] VersionInfo() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        {
+            ["major"] = "1",
+            ["minor"] = "32",
+            ["gitVersion"] = GitVersion,
+            ["gitCommit"] = "",
+            ["gitTreeState"] = "clean",
+            ["buildDate"] = "2026-11-27T00:00:00Z",
+            ["goVersion"] = "dotnet" + Environment.Version,
+            ["compiler"] = "dotnet",
+            ["platform"] = "linux/amd64",
+        });
+
+        private static async Task WriteJsonAsync(HttpContext context, string contentType, byte[] body)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = contentType;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+
+        private static async Task WriteTextAsync(HttpContext context, string text)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(text, context.RequestAborted);
+        }
+    }
+}
+
+internal static partial class ApiServerLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    public static partial void RequestFailed(ILogger logger, Exception exception, string method, string? path);
+}

@@ -1,0 +1,19 @@
+namespace Kubesharp.ApiServer.Hosting;
+
+/// <summary>Settings of one API server.</summary>
+public sealed record ApiServerOptions
+{
+    /// <summary>Certificates and admin.kubeconfig live here.</summary>
+    public required string DataDir { get; init; }
+
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>HTTPS port; 0 picks a free one (tests).</summary>
+    public int Port { get; init; } = 6443;
+
+    /// <summary>The address of the <c>kubernetes</c> service, put in the serving certificate.</summary>
+    public string ServiceAddress { get; init; } = "10.43.0.1";
+
+    /// <summary>How long SIGTERM waits for requests in flight before closing.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

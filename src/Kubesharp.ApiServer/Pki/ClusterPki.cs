@@ -1,0 +1,172 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Kubesharp.ApiServer.Pki;
+
+/// <summary>
+/// The cluster's certificates under <c>&lt;data-dir&gt;/tls/</c>: a CA, the API server's serving
+/// certificate, and the admin client certificate (group <c>system:masters</c>). Created on the first
+/// start, reused afterwards; a serving certificate that does not cover the current addresses is
+/// re-issued from the same CA, so existing kubeconfigs stay valid.
+/// </summary>
+public sealed class ClusterPki
+{
+    private const string AdminUser = "system:admin";
+    private const string MastersGroup = "system:masters";
+
+    private ClusterPki(X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, string directory)
+    {
+        Ca = ca;
+        Serving = serving;
+        Admin = admin;
+        Directory = directory;
+    }
+
+    /// <summary>The CA certificate, with its private key.</summary>
+    public X509Certificate2 Ca { get; }
+
+    /// <summary>The serving certificate (with key) for localhost, 127.0.0.1, the bind address, the host name and the kubernetes service address.</summary>
+    public X509Certificate2 Serving { get; }
+
+    /// <summary>The admin client certificate (with key): user system:admin in group system:masters.</summary>
+    public X509Certificate2 Admin { get; }
+
+    public string Directory { get; }
+
+    public static ClusterPki LoadOrCreate(string dataDir, IEnumerable<string> hosts, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var dir = Path.Combine(dataDir, "tls");
+        System.IO.Directory.CreateDirectory(dir);
+        var now = time.GetUtcNow();
+        var ca = LoadOrCreateCa(dir, now);
+        var names = hosts.Where(h => !string.IsNullOrWhiteSpace(h)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var serving = Load(dir, "serving");
+        if (serving is null || !Covers(serving, names) || serving.NotAfter.ToUniversalTime() < now.UtcDateTime.AddDays(30))
+        {
+            serving = Issue(ca, "kube-apiserver", [], names, serverAuth: true, now);
+            Save(dir, "serving", serving);
+        }
+
+        var admin = Load(dir, "admin") ?? Save(dir, "admin", Issue(ca, AdminUser, [MastersGroup], [], serverAuth: false, now));
+        return new ClusterPki(ca, serving, admin, dir);
+    }
+
+    /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
+    public string WriteAdminKubeconfig(string path, string serverUrl)
+    {
+        var content = $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: kubesharp
+              cluster:
+                server: {serverUrl}
+                certificate-authority-data: {Base64Pem(Ca.ExportCertificatePem())}
+            users:
+            - name: admin
+              user:
+                client-certificate-data: {Base64Pem(Admin.ExportCertificatePem())}
+                client-key-data: {Base64Pem(Admin.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem())}
+            contexts:
+            - name: kubesharp
+              context:
+                cluster: kubesharp
+                user: admin
+            current-context: kubesharp
+
+            """;
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, content);
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+
+    private static X509Certificate2 LoadOrCreateCa(string dir, DateTimeOffset now)
+    {
+        if (Load(dir, "ca") is { } existing)
+        {
+            return existing;
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN=kubesharp-ca@{now.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var ca = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
+        return Save(dir, "ca", ca);
+    }
+
+    private static X509Certificate2 Issue(X509Certificate2 ca, string commonName, IReadOnlyList<string> organizations, List<string> hosts, bool serverAuth, DateTimeOffset now)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new StringBuilder($"CN={commonName}");
+        foreach (var o in organizations)
+        {
+            subject.Append(", O=").Append(o);
+        }
+
+        var request = new CertificateRequest(subject.ToString(), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [serverAuth ? new Oid("1.3.6.1.5.5.7.3.1") : new Oid("1.3.6.1.5.5.7.3.2")], false));
+        if (hosts.Count > 0)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            foreach (var host in hosts)
+            {
+                if (IPAddress.TryParse(host, out var ip))
+                {
+                    san.AddIpAddress(ip);
+                }
+                else
+                {
+                    san.AddDnsName(host);
+                }
+            }
+
+            request.CertificateExtensions.Add(san.Build());
+        }
+
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(ca, now.AddMinutes(-5), now.AddYears(1), serial);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    private static bool Covers(X509Certificate2 cert, IReadOnlyList<string> hosts)
+    {
+        var san = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        if (san is null)
+        {
+            return false;
+        }
+
+        var dns = san.EnumerateDnsNames().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var ips = san.EnumerateIPAddresses().Select(i => i.ToString()).ToHashSet(StringComparer.Ordinal);
+        return hosts.All(h => IPAddress.TryParse(h, out var ip) ? ips.Contains(ip.ToString()) : dns.Contains(h));
+    }
+
+    private static X509Certificate2? Load(string dir, string name)
+    {
+        var crt = Path.Combine(dir, name + ".crt");
+        var key = Path.Combine(dir, name + ".key");
+        return File.Exists(crt) && File.Exists(key) ? X509Certificate2.CreateFromPemFile(crt, key) : null;
+    }
+
+    private static X509Certificate2 Save(string dir, string name, X509Certificate2 cert)
+    {
+        File.WriteAllText(Path.Combine(dir, name + ".crt"), cert.ExportCertificatePem());
+        var keyPath = Path.Combine(dir, name + ".key");
+        File.WriteAllText(keyPath, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return cert;
+    }
+
+    private static string Base64Pem(string pem) => Convert.ToBase64String(Encoding.ASCII.GetBytes(pem));
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Kubesharp.Api.Errors;
+using Kubesharp.Api.Resources;
+
+namespace Kubesharp.ApiServer.Rest;
+
+/// <summary>Object metadata handling on JSON trees: parsing bodies, stamping and checking metadata.</summary>
+internal static partial class ObjectJson
+{
+    /// <summary>Largest request body accepted, as upstream (3 MiB).</summary>
+    public const int MaxBodyBytes = 3 * 1024 * 1024;
+
+    public static JsonObject ParseObject(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            throw StatusException.BadRequest("the request body is empty");
+        }
+
+        try
+        {
+            return JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
+                ?? throw StatusException.BadRequest("the request body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw StatusException.BadRequest($"the request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    public static JsonObject Metadata(JsonObject obj)
+    {
+        if (obj["metadata"] is JsonObject metadata)
+        {
+            return metadata;
+        }
+
+        var created = new JsonObject();
+        obj["metadata"] = created;
+        return created;
+    }
+
+    public static string? String(JsonObject? obj, string property) =>
+        obj?[property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>The object as stored: no resourceVersion (the store's mod revision is the truth).</summary>
+    public static byte[] ToStorage(JsonObject obj)
+    {
+        Metadata(obj).Remove("resourceVersion");
+        return JsonSerializer.SerializeToUtf8Bytes(obj);
+    }
+
+    /// <summary>A stored object as clients see it: with metadata.resourceVersion set to its mod revision.</summary>
+    public static JsonObject FromStorage(byte[] value, long modRevision)
+    {
+        var obj = (JsonObject)JsonNode.Parse(value)!;
+        Metadata(obj)["resourceVersion"] = modRevision.ToString(CultureInfo.InvariantCulture);
+        return obj;
+    }
+
+    public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node);
+
+    /// <summary>RFC 3339 in whole seconds, as upstream's metav1.Time.</summary>
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Checks apiVersion and kind against the URL's resource, filling them when absent.</summary>
+    public static void CheckTypeMeta(JsonObject obj, ResourceInfo resource, string expectedKind, string expectedApiVersion)
+    {
+        var kind = String(obj, "kind");
+        var apiVersion = String(obj, "apiVersion");
+        if (kind is not null && kind != expectedKind || apiVersion is not null && apiVersion != expectedApiVersion)
+        {
+            throw StatusException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({expectedApiVersion})"
+                + (kind is not null && kind != expectedKind ? $" or kind {kind} is not {expectedKind} for {resource.Plural}" : ""));
+        }
+
+        obj["kind"] = expectedKind;
+        obj["apiVersion"] = expectedApiVersion;
+    }
+
+    /// <summary>Upstream's name rules: a DNS-1123 subdomain for most kinds, a DNS-1123 label for namespaces.</summary>
+    public static void ValidateName(ResourceInfo resource, string name)
+    {
+        var causes = new List<StatusCause>();
+        if (resource.Kind == "Namespace")
+        {
+            if (name.Length > 63 || !Dns1123Label().IsMatch(name))
+            {
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", "metadata.name"));
+            }
+        }
+        else if (name.Length > 253 || !Dns1123Subdomain().IsMatch(name))
+        {
+            causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')", "metadata.name"));
+        }
+
+        if (causes.Count > 0)
+        {
+            throw StatusException.Invalid(resource.Group, resource.Kind, name, causes);
+        }
+    }
+
+    /// <summary>Upstream's generateName suffix: five characters from a consonant-and-digit alphabet.</summary>
+    public static string GenerateName(string prefix)
+    {
+        const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        Span<char> suffix = stackalloc char[5];
+        for (var i = 0; i < suffix.Length; i++)
+        {
+            suffix[i] = Alphabet[Random.Shared.Next(Alphabet.Length)];
+        }
+
+        return (prefix.Length > 58 ? prefix[..58] : prefix) + new string(suffix);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1123Label();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex Dns1123Subdomain();
+}

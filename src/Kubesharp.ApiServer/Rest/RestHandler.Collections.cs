@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kubesharp.Api.Errors;
+using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Http;
+using Kubesharp.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Kubesharp.ApiServer.Rest;
+
+internal sealed partial class RestHandler
+{
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    private async Task ListAsync(HttpContext context, ResourceInfo resource, string? ns)
+    {
+        var query = context.Request.Query;
+        var limit = ParseLong(query["limit"], "limit");
+        var continueToken = query["continue"].ToString() is { Length: > 0 } c ? c : null;
+        long revision = 0;
+        if (query["resourceVersionMatch"].ToString() == "Exact")
+        {
+            revision = ParseLong(query["resourceVersion"], "resourceVersion");
+        }
+
+        ListResult page;
+        try
+        {
+            page = await store.ListAsync(resource.StoragePrefixFor(ns), limit, continueToken, revision, context.RequestAborted);
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.InvalidArgument && continueToken is not null)
+        {
+            throw StatusException.BadRequest($"invalid continue token: {e.Message}");
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.Compacted && continueToken is not null)
+        {
+            throw StatusException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await using var w = new Utf8JsonWriter(context.Response.Body);
+        w.WriteStartObject();
+        w.WriteString("kind", resource.ListKind);
+        w.WriteString("apiVersion", resource.GroupVersion);
+        w.WriteStartObject("metadata");
+        w.WriteString("resourceVersion", page.Revision.ToString(CultureInfo.InvariantCulture));
+        if (page.Continue is not null)
+        {
+            w.WriteString("continue", page.Continue);
+        }
+
+        if (page.RemainingItemCount is { } remaining)
+        {
+            w.WriteNumber("remainingItemCount", remaining);
+        }
+
+        w.WriteEndObject();
+        w.WriteStartArray("items");
+        foreach (var kv in page.Items)
+        {
+            ObjectJson.FromStorage(kv.Value, kv.ModRevision).WriteTo(w);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// A watch stream: one compact JSON event per line, flushed per event. Without a resourceVersion
+    /// (or "0") the current objects come first as ADDED; a version older than the kept history ends
+    /// the stream with an ERROR event carrying a 410 Expired Status, as upstream.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, ResourceInfo resource, string? ns)
+    {
+        var query = context.Request.Query;
+        var rv = query["resourceVersion"].ToString();
+        var timeout = ParseLong(query["timeoutSeconds"], "timeoutSeconds");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (timeout > 0)
+        {
+            stop.CancelAfter(TimeSpan.FromSeconds(timeout));
+        }
+
+        var prefix = resource.StoragePrefixFor(ns);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        var body = context.Response.Body;
+        try
+        {
+            long after;
+            if (rv is "" or "0")
+            {
+                var list = await store.ListAsync(prefix, 0, null, 0, stop.Token);
+                foreach (var kv in list.Items)
+                {
+                    await WriteEventAsync(body, "ADDED", ObjectJson.FromStorage(kv.Value, kv.ModRevision), stop.Token);
+                }
+
+                after = list.Revision;
+            }
+            else if (!long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+            {
+                throw StatusException.BadRequest($"invalid resourceVersion \"{rv}\"");
+            }
+
+            await body.FlushAsync(stop.Token);
+            await foreach (var e in store.WatchAsync(prefix, after, stop.Token))
+            {
+                var (type, obj) = e.Type switch
+                {
+                    WatchEventType.Delete => ("DELETED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
+                    _ when e.IsCreate => ("ADDED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
+                    _ => ("MODIFIED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
+                };
+                await WriteEventAsync(body, type, obj, stop.Token);
+            }
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.Compacted)
+        {
+            var gone = StatusException.Gone($"too old resource version: {rv} ({e.CompactedRevision})");
+            await WriteErrorEventAsync(body, gone, context.RequestAborted);
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.InvalidArgument)
+        {
+            // A version ahead of the store: upstream answers in-stream too, as a 504 Timeout "Too large resource version".
+            var tooLarge = new StatusException(HttpStatusCode.GatewayTimeout, "Timeout", $"Too large resource version: {rv}");
+            await WriteErrorEventAsync(body, tooLarge, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // timeoutSeconds ran out, the client went away, or the server is stopping: end the stream cleanly.
+        }
+    }
+
+    private static async Task WriteEventAsync(Stream body, string type, JsonObject obj, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", type);
+            w.WritePropertyName("object");
+            obj.WriteTo(w);
+            w.WriteEndObject();
+        }
+
+        buffer.Write(Newline);
+        await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteErrorEventAsync(Stream body, StatusException error, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "ERROR");
+            w.WritePropertyName("object");
+            StatusResponses.WriteStatus(w, error);
+            w.WriteEndObject();
+        }
+
+        buffer.Write(Newline);
+        await body.WriteAsync(buffer.ToArray(), cancellationToken);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    private static long ParseLong(Microsoft.Extensions.Primitives.StringValues value, string name)
+    {
+        var text = value.ToString();
+        if (text.Length == 0)
+        {
+            return 0;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw StatusException.BadRequest($"invalid {name} \"{text}\": must be a non-negative integer");
+    }
+}

@@ -1,0 +1,353 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Kubesharp.Api.Errors;
+using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Http;
+using Kubesharp.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Kubesharp.ApiServer.Rest;
+
+/// <summary>
+/// The generic REST verbs over the store, for every kind in the resource table: create, get, list,
+/// update (and /status), delete. Metadata is stamped and checked here as upstream's generic registry
+/// does; per-kind validation and defaulting (strategies) come on top.
+/// </summary>
+internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time)
+{
+    private static readonly string[] ImmutableMeta = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
+
+    public async Task HandleAsync(HttpContext context, ApiPath path)
+    {
+        var resource = path.Resource!;
+        var method = context.Request.Method;
+        if (path.Subresource is { } sub && sub != "status")
+        {
+            throw StatusResponses.NotFoundPath(context.Request.Path);
+        }
+
+        if (path.Subresource == "status" && !resource.HasStatus)
+        {
+            throw StatusResponses.NotFoundPath(context.Request.Path);
+        }
+
+        if (path.Name is null)
+        {
+            switch (method)
+            {
+                case "GET" when IsWatch(context.Request):
+                    Require(resource, "watch", method);
+                    await WatchAsync(context, resource, path.Namespace);
+                    return;
+                case "GET":
+                    Require(resource, "list", method);
+                    await ListAsync(context, resource, path.Namespace);
+                    return;
+                case "POST":
+                    Require(resource, "create", method);
+                    await CreateAsync(context, resource, path.Namespace);
+                    return;
+                default:
+                    throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural})");
+            }
+        }
+
+        switch (method)
+        {
+            case "GET":
+                Require(resource, "get", method);
+                await WriteObjectAsync(context, HttpStatusCode.OK, await GetAsync(resource, path.Namespace, path.Name, context.RequestAborted));
+                return;
+            case "PUT":
+                Require(resource, "update", method);
+                await UpdateAsync(context, resource, path.Namespace, path.Name, path.Subresource == "status");
+                return;
+            case "DELETE" when path.Subresource is null:
+                Require(resource, "delete", method);
+                await DeleteAsync(context, resource, path.Namespace, path.Name);
+                return;
+            default:
+                throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural})");
+        }
+    }
+
+    private static void Require(ResourceInfo resource, string verb, string method)
+    {
+        if (!resource.Supports(verb))
+        {
+            throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural})");
+        }
+    }
+
+    private static bool IsWatch(HttpRequest request) =>
+        request.Query["watch"].ToString() is "true" or "1";
+
+    private async Task<JsonObject> GetAsync(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var kv = await store.GetAsync(resource.StorageKey(ns, name), 0, cancellationToken)
+            ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+        return ObjectJson.FromStorage(kv.Value, kv.ModRevision);
+    }
+
+    private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
+    {
+        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
+        var metadata = ObjectJson.Metadata(obj);
+        if (resource.Namespaced)
+        {
+            var bodyNs = ObjectJson.String(metadata, "namespace");
+            if (bodyNs is { Length: > 0 } && bodyNs != ns)
+            {
+                throw StatusException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+
+            metadata["namespace"] = ns;
+            await RequireNamespaceAsync(ns!, context.RequestAborted);
+        }
+        else
+        {
+            metadata.Remove("namespace");
+        }
+
+        var name = ObjectJson.String(metadata, "name");
+        if (string.IsNullOrEmpty(name))
+        {
+            var generateName = ObjectJson.String(metadata, "generateName");
+            if (string.IsNullOrEmpty(generateName))
+            {
+                throw StatusException.Invalid(resource.Group, resource.Kind, "", [new StatusCause("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")]);
+            }
+
+            name = ObjectJson.GenerateName(generateName);
+            metadata["name"] = name;
+        }
+
+        ObjectJson.ValidateName(resource, name);
+        metadata["uid"] = Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = ObjectJson.Time(time.GetUtcNow());
+        metadata.Remove("deletionTimestamp");
+        metadata.Remove("deletionGracePeriodSeconds");
+        metadata.Remove("resourceVersion");
+        if (obj.ContainsKey("spec"))
+        {
+            metadata["generation"] = 1;
+        }
+
+        if (resource.Kind == "Namespace")
+        {
+            obj["spec"] ??= new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };
+            obj["status"] = new JsonObject { ["phase"] = "Active" };
+        }
+
+        var result = await store.CreateAsync(resource.StorageKey(ns, name), ObjectJson.ToStorage(obj), null, context.RequestAborted);
+        if (result.Status == WriteStatus.AlreadyExists)
+        {
+            throw StatusException.AlreadyExists(resource.Group, resource.Plural, name);
+        }
+
+        metadata["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
+        await WriteObjectAsync(context, HttpStatusCode.Created, obj);
+    }
+
+    private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
+    {
+        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
+        var metadata = ObjectJson.Metadata(obj);
+        var bodyName = ObjectJson.String(metadata, "name");
+        if (bodyName is not null && bodyName != name)
+        {
+            throw StatusException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        var key = resource.StorageKey(ns, name);
+        var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+        var expected = current.ModRevision;
+        if (ObjectJson.String(metadata, "resourceVersion") is { Length: > 0 } rv)
+        {
+            if (!long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out expected))
+            {
+                throw StatusException.BadRequest($"invalid resourceVersion \"{rv}\"");
+            }
+        }
+
+        var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
+        var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
+        switch (result.Status)
+        {
+            case WriteStatus.NotFound:
+                throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            case WriteStatus.Conflict:
+                throw StatusException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
+        }
+
+        ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
+        await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+    }
+
+    /// <summary>
+    /// The object an update writes: the main resource keeps the stored status, /status keeps everything
+    /// but status; system metadata is the stored one; generation moves when the spec changed.
+    /// </summary>
+    internal static JsonObject Merge(ResourceInfo resource, JsonObject stored, JsonObject incoming, bool status)
+    {
+        JsonObject result;
+        if (status)
+        {
+            result = stored;
+            result["status"] = incoming["status"]?.DeepClone();
+            return result;
+        }
+
+        result = incoming;
+        if (resource.HasStatus)
+        {
+            result["status"] = stored["status"]?.DeepClone();
+        }
+
+        var storedMeta = ObjectJson.Metadata(stored);
+        var meta = ObjectJson.Metadata(result);
+        foreach (var field in ImmutableMeta)
+        {
+            meta[field] = storedMeta[field]?.DeepClone();
+        }
+
+        meta["name"] = storedMeta["name"]?.DeepClone();
+        if (resource.Namespaced)
+        {
+            meta["namespace"] = storedMeta["namespace"]?.DeepClone();
+        }
+
+        if (result.ContainsKey("spec") && !JsonNode.DeepEquals(stored["spec"], result["spec"]))
+        {
+            var generation = storedMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 0;
+            meta["generation"] = generation + 1;
+        }
+
+        return result;
+    }
+
+    private async Task DeleteAsync(HttpContext context, ResourceInfo resource, string? ns, string name)
+    {
+        var key = resource.StorageKey(ns, name);
+        var options = await ReadDeleteOptionsAsync(context.Request);
+        while (true)
+        {
+            var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            var obj = ObjectJson.FromStorage(current.Value, current.ModRevision);
+            var meta = ObjectJson.Metadata(obj);
+            CheckPreconditions(resource, name, options, meta);
+            if (meta["finalizers"] is JsonArray { Count: > 0 })
+            {
+                // Finalizers hold the object: mark it for deletion and let their owners remove them.
+                if (meta["deletionTimestamp"] is null)
+                {
+                    meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow());
+                    meta["deletionGracePeriodSeconds"] = 0;
+                    var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, context.RequestAborted);
+                    if (marked.Status == WriteStatus.Conflict)
+                    {
+                        continue;
+                    }
+
+                    meta["resourceVersion"] = marked.Revision.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await WriteObjectAsync(context, HttpStatusCode.OK, obj);
+                return;
+            }
+
+            var deleted = await store.DeleteAsync(key, current.ModRevision, context.RequestAborted);
+            if (deleted.Status == WriteStatus.Conflict)
+            {
+                continue;
+            }
+
+            if (deleted.Status == WriteStatus.NotFound)
+            {
+                throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(StatusResponses.Success(resource.Group, resource.Plural, name, ObjectJson.String(meta, "uid")));
+            return;
+        }
+    }
+
+    private static void CheckPreconditions(ResourceInfo resource, string name, JsonObject? options, JsonObject meta)
+    {
+        if (options?["preconditions"] is not JsonObject preconditions)
+        {
+            return;
+        }
+
+        if (ObjectJson.String(preconditions, "uid") is { Length: > 0 } uid && uid != ObjectJson.String(meta, "uid"))
+        {
+            throw StatusException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectJson.String(meta, "uid")}");
+        }
+
+        if (ObjectJson.String(preconditions, "resourceVersion") is { Length: > 0 } rv && rv != ObjectJson.String(meta, "resourceVersion"))
+        {
+            throw StatusException.Conflict(resource.Group, resource.Plural, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {ObjectJson.String(meta, "resourceVersion")}");
+        }
+    }
+
+    private static async Task<JsonObject?> ReadDeleteOptionsAsync(HttpRequest request)
+    {
+        var body = await ReadBodyAsync(request, allowEmpty: true);
+        return body.Length == 0 ? null : ObjectJson.ParseObject(body);
+    }
+
+    private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)
+    {
+        var namespaces = table.Find("", "v1", "namespaces")!;
+        if (await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) is null)
+        {
+            throw StatusException.NotFound("", "namespaces", ns);
+        }
+    }
+
+    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false)
+    {
+        var contentType = request.ContentType ?? "application/json";
+        if (request.ContentLength > ObjectJson.MaxBodyBytes)
+        {
+            throw StatusException.TooLarge("Request entity too large: limit is 3145728");
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > ObjectJson.MaxBodyBytes)
+            {
+                throw StatusException.TooLarge("Request entity too large: limit is 3145728");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0 && allowEmpty)
+        {
+            return [];
+        }
+
+        if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
+        {
+            throw StatusException.UnsupportedMediaType(contentType);
+        }
+
+        return buffer.ToArray();
+    }
+
+    internal static async Task WriteObjectAsync(HttpContext context, HttpStatusCode code, JsonNode obj)
+    {
+        context.Response.StatusCode = (int)code;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(ObjectJson.Serialize(obj), context.RequestAborted);
+    }
+}

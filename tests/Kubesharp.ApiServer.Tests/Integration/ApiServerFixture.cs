@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using k8s;
+using Kubesharp.ApiServer.Hosting;
+using Kubesharp.Storage;
+using Kubesharp.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kubesharp.ApiServer.Tests.Integration;
+
+/// <summary>
+/// A real API server on a free loopback port over a temporary SQLite store, with its admin kubeconfig,
+/// shared by the tests of a class. Tests work in namespaces or names of their own.
+/// </summary>
+public sealed class ApiServerFixture : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kubesharp-apiserver-").FullName;
+    private IStore? _store;
+    private ApiServerHost? _host;
+
+    public ApiServerHost Host => _host ?? throw new InvalidOperationException("not started");
+
+    public IStore Store => _store ?? throw new InvalidOperationException("not started");
+
+    public string Kubeconfig => Host.KubeconfigPath;
+
+    public async Task InitializeAsync()
+    {
+        _store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(_dir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+        _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0 }, _store, NullLoggerFactory.Instance);
+        await _host.StartAsync(CancellationToken.None);
+    }
+
+    /// <summary>The official C# client, configured from the admin kubeconfig.</summary>
+    public Kubernetes Client() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
+
+    /// <summary>A raw HTTPS client that trusts the cluster CA and presents the admin certificate.</summary>
+    public HttpClient Http()
+    {
+        var pki = Host.Pki!;
+        var handler = new HttpClientHandler();
+        handler.ClientCertificates.Add(pki.Admin);
+        handler.ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(pki.Ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return cert is not null && chain.Build(cert);
+        };
+        return new HttpClient(handler) { BaseAddress = Host.Url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Runs the real kubectl against this server; skips the test when kubectl is not installed.</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args)
+    {
+        var kubectl = Kubesharp.Testing.ChildProcesses.Which("kubectl");
+        if (kubectl is null)
+        {
+            if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_KUBECTL") == "1")
+            {
+                throw new InvalidOperationException("kubectl is not on PATH, and KUBESHARP_REQUIRE_KUBECTL=1 requires it");
+            }
+
+            throw new SkipException("kubectl is not on PATH");
+        }
+
+        var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.Environment["KUBECONFIG"] = Kubeconfig;
+        // A private discovery cache: kubectl caches discovery per host for hours.
+        start.Environment["HOME"] = _dir;
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync(CancellationToken.None);
+            await _host.DisposeAsync();
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Kubesharp.ApiServer.Tests.Integration;
+
+/// <summary>The official C# client (KubernetesClient) and raw HTTP against a real server.</summary>
+public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
+{
+    private static V1ConfigMap ConfigMap(string name, string value) =>
+        new() { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = "web" } }, Data = new Dictionary<string, string> { ["key"] = value } };
+
+    [Fact]
+    public async Task Create_read_update_and_delete_through_the_typed_client()
+    {
+        using var client = server.Client();
+
+        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("typed", "1"), "default");
+        Assert.NotNull(created.Metadata.Uid);
+        created.Data["key"] = "2";
+        var updated = await client.CoreV1.ReplaceNamespacedConfigMapAsync(created, "typed", "default");
+        var read = await client.CoreV1.ReadNamespacedConfigMapAsync("typed", "default");
+        var list = await client.CoreV1.ListNamespacedConfigMapAsync("default");
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("typed", "default");
+
+        Assert.Equal("2", read.Data["key"]);
+        Assert.Equal(updated.Metadata.ResourceVersion, read.Metadata.ResourceVersion);
+        Assert.True(long.Parse(updated.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(created.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(list.Items, i => i.Metadata.Name == "typed");
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedConfigMapAsync("typed", "default"));
+        Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stale_resource_version_is_a_409_Conflict()
+    {
+        using var client = server.Client();
+        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("stale", "1"), "default");
+        await client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("stale", "2").WithResourceVersion(created.Metadata.ResourceVersion), "stale", "default");
+
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("stale", "3").WithResourceVersion(created.Metadata.ResourceVersion), "stale", "default"));
+
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        using var status = JsonDocument.Parse(conflict.Response.Content);
+        Assert.Equal("Conflict", status.RootElement.GetProperty("reason").GetString());
+        Assert.Equal("Status", status.RootElement.GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task A_watch_resumed_from_a_resource_version_sees_later_changes_in_order()
+    {
+        using var client = server.Client();
+        var first = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("w1", "1"), "default");
+        var second = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("w2", "1"), "default");
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("w1", "default");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var seen = new List<(WatchEventType Type, string Name)>();
+        await foreach (var (type, item) in client.CoreV1.WatchListNamespacedConfigMapAsync("default", resourceVersion: first.Metadata.ResourceVersion, cancellationToken: cts.Token))
+        {
+            seen.Add((type, item.Metadata.Name));
+            if (seen.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([(WatchEventType.Added, "w2"), (WatchEventType.Deleted, "w1")], seen);
+        Assert.NotNull(second.Metadata.ResourceVersion);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/v1/namespaces/default/configmaps", "{not json", "application/json", 400, "BadRequest")]
+    [InlineData("POST", "/api/v1/namespaces/default/configmaps", "{}", "text/plain", 415, "UnsupportedMediaType")]
+    [InlineData("GET", "/api/v1/namespaces/default/widgets", "", "", 404, "NotFound")]
+    [InlineData("DELETE", "/api/v1/namespaces", "", "", 405, "MethodNotAllowed")]
+    [InlineData("GET", "/apis/apps/v9/deployments", "", "", 404, "NotFound")]
+    public async Task Bad_requests_get_a_Status_with_the_upstream_code(string method, string path, string body, string contentType, int code, string reason)
+    {
+        using var http = server.Http();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body.Length > 0)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await http.SendAsync(request);
+        using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(code, (int)response.StatusCode);
+        Assert.Equal("Status", status.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(reason, status.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(code, status.RootElement.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_body_over_three_mebibytes_is_413_and_nothing_is_written()
+    {
+        using var http = server.Http();
+        var big = "{\"metadata\":{\"name\":\"huge\"},\"data\":{\"k\":\"" + new string('x', 3 * 1024 * 1024) + "\"}}";
+
+        using var response = await http.PostAsync("/api/v1/namespaces/default/configmaps", new StringContent(big, Encoding.UTF8, "application/json"));
+        using var get = await http.GetAsync("/api/v1/namespaces/default/configmaps/huge");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task Aggregated_discovery_is_served_when_asked_for()
+    {
+        using var http = server.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/apis");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+
+        using var response = await http.SendAsync(request);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("application/json; g=apidiscovery.k8s.io; v=v2; as=APIGroupDiscoveryList", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("APIGroupDiscoveryList", doc.RootElement.GetProperty("kind").GetString());
+        var apps = doc.RootElement.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("metadata").GetProperty("name").GetString() == "apps");
+        var deployments = apps.GetProperty("versions")[0].GetProperty("resources").EnumerateArray().Single(r => r.GetProperty("resource").GetString() == "deployments");
+        var scale = deployments.GetProperty("subresources").EnumerateArray().Single(s => s.GetProperty("subresource").GetString() == "scale");
+        Assert.Equal("autoscaling", scale.GetProperty("responseKind").GetProperty("group").GetString());
+    }
+
+    [Fact]
+    public async Task A_watch_from_a_compacted_version_gets_an_ERROR_event_with_410()
+    {
+        using var client = server.Client();
+        var old = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("compacted", "1"), "default");
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("compacted", "default");
+        await server.Store.CompactAsync(await server.Store.GetCurrentRevisionAsync());
+        using var http = server.Http();
+
+        var body = await http.GetStringAsync($"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={old.Metadata.ResourceVersion}");
+
+        using var e = JsonDocument.Parse(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
+        Assert.Equal("ERROR", e.RootElement.GetProperty("type").GetString());
+        Assert.Equal(410, e.RootElement.GetProperty("object").GetProperty("code").GetInt32());
+        Assert.Equal("Expired", e.RootElement.GetProperty("object").GetProperty("reason").GetString());
+    }
+}
+
+internal static class ConfigMapExtensions
+{
+    public static V1ConfigMap WithResourceVersion(this V1ConfigMap cm, string rv)
+    {
+        cm.Metadata.ResourceVersion = rv;
+        return cm;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+
+namespace Kubesharp.ApiServer.Tests.Integration;
+
+/// <summary>The real kubectl against a real server.</summary>
+public sealed class KubectlTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
+{
+    private async Task<string> OkAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await server.KubectlAsync(args);
+        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}: {stderr}");
+        return stdout;
+    }
+
+    private static string Manifest(string name, string ns, string value) => $$$"""
+        {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}","namespace":"{{{ns}}}","labels":{"app":"web"}},"data":{"key":"{{{value}}}"}}
+        """;
+
+    private static string WriteTemp(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kubesharp-manifest-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [SkippableFact]
+    public async Task Version_reports_a_semver_server_version()
+    {
+        var output = await OkAsync("version", "-o", "json");
+
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("v1.32.0-kubesharp", doc.RootElement.GetProperty("serverVersion").GetProperty("gitVersion").GetString());
+    }
+
+    [SkippableFact]
+    public async Task The_bootstrap_namespaces_exist()
+    {
+        var output = await OkAsync("get", "namespaces", "-o", "name");
+
+        var names = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(["namespace/default", "namespace/kube-node-lease", "namespace/kube-public", "namespace/kube-system"], ns => Assert.Contains(ns, names));
+    }
+
+    [SkippableFact]
+    public async Task Api_resources_lists_kinds_with_short_names_across_groups()
+    {
+        var output = await OkAsync("api-resources", "--no-headers");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+        Assert.Contains(lines, l => l is ["pods", "po", "v1", "true", "Pod"]);
+        Assert.Contains(lines, l => l is ["deployments", "deploy", "apps/v1", "true", "Deployment"]);
+        Assert.Contains(lines, l => l is ["namespaces", "ns", "v1", "false", "Namespace"]);
+    }
+
+    [SkippableFact]
+    public async Task Create_get_replace_and_delete_a_configmap()
+    {
+        var ns = "kubectl-crud";
+        await OkAsync("create", "namespace", ns, "--dry-run=client", "-o", "json");
+        await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}"""));
+
+        var created = await OkAsync("create", "-f", WriteTemp(Manifest("c1", ns, "one")));
+        Assert.Contains("configmap/c1 created", created, StringComparison.Ordinal);
+
+        using (var doc = JsonDocument.Parse(await OkAsync("get", "configmap", "c1", "-n", ns, "-o", "json")))
+        {
+            var meta = doc.RootElement.GetProperty("metadata");
+            Assert.Equal("one", doc.RootElement.GetProperty("data").GetProperty("key").GetString());
+            Assert.True(Guid.TryParse(meta.GetProperty("uid").GetString(), out _));
+            Assert.Matches("^[0-9]+$", meta.GetProperty("resourceVersion").GetString());
+            Assert.Matches("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$", meta.GetProperty("creationTimestamp").GetString());
+        }
+
+        await OkAsync("replace", "-f", WriteTemp(Manifest("c1", ns, "two")));
+        Assert.Equal("two", await OkAsync("get", "configmap", "c1", "-n", ns, "-o", "jsonpath={.data.key}"));
+
+        var deleted = await OkAsync("delete", "configmap", "c1", "-n", ns);
+        Assert.Contains("configmap \"c1\" deleted", deleted, StringComparison.Ordinal);
+        var (code, _, stderr) = await server.KubectlAsync("get", "configmap", "c1", "-n", ns);
+        Assert.NotEqual(0, code);
+        Assert.Contains("NotFound", stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Creating_twice_is_AlreadyExists_and_in_a_missing_namespace_is_NotFound()
+    {
+        var file = WriteTemp(Manifest("dup", "default", "x"));
+        await OkAsync("create", "-f", file);
+
+        var again = await server.KubectlAsync("create", "-f", file);
+        var missing = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("m", "no-such-namespace", "x")));
+
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("AlreadyExists", again.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("namespaces \"no-such-namespace\" not found", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task An_invalid_name_is_refused_with_the_field()
+    {
+        var (code, _, stderr) = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("Bad_Name", "default", "x")));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("is invalid", stderr, StringComparison.Ordinal);
+        Assert.Contains("metadata.name", stderr, StringComparison.Ordinal);
+    }
+}
