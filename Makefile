@@ -17,8 +17,9 @@ build:
 test:
 	scripts/test.sh
 
-## run: the storage-only server on the embedded SQLite store (the API server comes with issue 3)
+## run: the API server on the embedded SQLite store; kubeconfig at $(DATA_DIR)/admin.kubeconfig
 run: build
+	@echo "starting kubesharp; then: export KUBECONFIG=$(DATA_DIR)/admin.kubeconfig; kubectl get ns"
 	out/kubesharp server --data-dir $(DATA_DIR)
 
 ## bench-storage: the same workload against SQLite, etcd and memory in one run

@@ -16,6 +16,11 @@ if scripts/deps.sh etcd; then
   export KUBESHARP_REQUIRE_ETCD=1
 fi
 
+if command -v kubectl >/dev/null 2>&1; then
+  # kubectl is part of these machines (it cannot come from apt: Debian's package conflicts with it).
+  export KUBESHARP_REQUIRE_KUBECTL=1
+fi
+
 cleanup() {
   for f in "$KUBESHARP_TEST_PIDDIR"/*; do
     [ -f "$f" ] || continue

@@ -63,7 +63,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = ObjectJson.MaxBodyBytes + 1;
+            // Bodies over 3 MiB are refused by the handler (413) after draining; past this, Kestrel cuts the connection.
+            kestrel.Limits.MaxRequestBodySize = 4 * ObjectJson.MaxBodyBytes;
             kestrel.Listen(IPAddress.Parse(_options.BindAddress), _options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -313,22 +313,24 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false)
     {
         var contentType = request.ContentType ?? "application/json";
-        if (request.ContentLength > ObjectJson.MaxBodyBytes)
-        {
-            throw StatusException.TooLarge("Request entity too large: limit is 3145728");
-        }
-
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
+        var tooLarge = request.ContentLength > ObjectJson.MaxBodyBytes;
         while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
         {
-            if (buffer.Length + read > ObjectJson.MaxBodyBytes)
+            // Over the limit: keep reading (and dropping) so that the client, still sending, gets the 413
+            // instead of a reset connection. Kestrel's own limit (ApiServerHost) bounds how much is drained.
+            tooLarge |= buffer.Length + read > ObjectJson.MaxBodyBytes;
+            if (!tooLarge)
             {
-                throw StatusException.TooLarge("Request entity too large: limit is 3145728");
+                buffer.Write(chunk, 0, read);
             }
+        }
 
-            buffer.Write(chunk, 0, read);
+        if (tooLarge)
+        {
+            throw StatusException.TooLarge("Request entity too large: limit is 3145728");
         }
 
         if (buffer.Length == 0 && allowEmpty)
