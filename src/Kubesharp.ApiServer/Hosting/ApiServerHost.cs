@@ -79,7 +79,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var router = new ApiRouter(_store, _table, _time, _loggers.CreateLogger("kube-apiserver"));
+        var router = new ApiRouter(_store, _table, _time, _loggers.CreateLogger("kube-apiserver"), app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -131,9 +131,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
-    private sealed class ApiRouter(IStore store, ResourceTable table, TimeProvider time, ILogger logger)
+    private sealed class ApiRouter(IStore store, ResourceTable table, TimeProvider time, ILogger logger, CancellationToken stopping)
     {
-        private readonly RestHandler _rest = new(store, table, time);
+        private readonly RestHandler _rest = new(store, table, time) { Stopping = stopping };
         private readonly DiscoveryDocuments _discovery = new(table);
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";

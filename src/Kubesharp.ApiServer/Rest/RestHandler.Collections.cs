@@ -79,7 +79,7 @@ internal sealed partial class RestHandler
         var query = context.Request.Query;
         var rv = query["resourceVersion"].ToString();
         var timeout = ParseLong(query["timeoutSeconds"], "timeoutSeconds");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, Stopping);
         if (timeout > 0)
         {
             stop.CancelAfter(TimeSpan.FromSeconds(timeout));

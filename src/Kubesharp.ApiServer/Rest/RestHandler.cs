@@ -16,6 +16,9 @@ namespace Kubesharp.ApiServer.Rest;
 /// </summary>
 internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time)
 {
+    /// <summary>Cancelled when the server begins to stop: watches end cleanly instead of holding shutdown.</summary>
+    public CancellationToken Stopping { get; set; }
+
     private static readonly string[] ImmutableMeta = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
 
     public async Task HandleAsync(HttpContext context, ApiPath path)

@@ -20,8 +20,9 @@ namespace Kubesharp.Storage.Etcd;
 /// may have reached etcd and whose retry then lost its compare is reported as Unavailable (outcome unknown),
 /// never as a Conflict or AlreadyExists that our own first attempt may have caused.</para>
 /// <para>Differences from the in-process stores, all from etcd itself: a new etcd starts at revision 1, not 0;
-/// a watch may start at the revision just before the compaction (etcd keeps the compacted revision's
-/// events); see also <see cref="GetCompactedRevisionAsync"/>.</para>
+/// see also <see cref="GetCompactedRevisionAsync"/>. A watch after a compacted revision fails as in the
+/// other backends (the watcher asks etcd for one revision more and drops it, because etcd accepts a start
+/// at the compaction revision even when that revision's own delete was compacted away).</para>
 /// </remarks>
 public sealed partial class EtcdStore : IStore
 {

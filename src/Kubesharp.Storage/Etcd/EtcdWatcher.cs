@@ -76,7 +76,10 @@ internal sealed class EtcdWatcher
                     if (call is null)
                     {
                         call = _client.Watch(cancellationToken: token);
-                        await call.RequestStream.WriteAsync(CreateRequest(prefix, next), token);
+                        // Start one revision early and drop it: etcd accepts a start AT the compaction
+                        // revision but may have compacted that revision's own delete away, so a watch after
+                        // revision R must fail when R itself is compacted, as in the other backends.
+                        await call.RequestStream.WriteAsync(CreateRequest(prefix, Math.Max(1, next - 1)), token);
                     }
 
                     if (await call.ResponseStream.MoveNext(token))
@@ -167,6 +170,11 @@ internal sealed class EtcdWatcher
 
                 foreach (var e in response.Events)
                 {
+                    if (e.Kv.ModRevision < next)
+                    {
+                        continue;
+                    }
+
                     var mapped = Map(e);
                     next = mapped.Revision + 1;
                     yield return mapped;

@@ -3,30 +3,51 @@ using System.Security.Cryptography.X509Certificates;
 using k8s;
 using Kubesharp.ApiServer.Hosting;
 using Kubesharp.Storage;
+using Kubesharp.Storage.Etcd;
 using Kubesharp.Storage.Sqlite;
+using Kubesharp.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>
-/// A real API server on a free loopback port over a temporary SQLite store, with its admin kubeconfig,
-/// shared by the tests of a class. Tests work in namespaces or names of their own.
+/// A real API server on a free loopback port over a real store, with its admin kubeconfig, shared by
+/// the tests of a class. Tests work in namespaces or names of their own. One subclass per backend, so
+/// that every integration test runs on SQLite and on etcd.
 /// </summary>
-public sealed class ApiServerFixture : IAsyncLifetime
+public abstract class ApiServerFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kubesharp-apiserver-").FullName;
     private IStore? _store;
     private ApiServerHost? _host;
 
-    public ApiServerHost Host => _host ?? throw new InvalidOperationException("not started");
+    protected string DataDir => _dir;
 
-    public IStore Store => _store ?? throw new InvalidOperationException("not started");
+    protected abstract Task<IStore> OpenStoreAsync();
+
+    protected virtual Task StopBackendAsync() => Task.CompletedTask;
+
+    private string? _skipReason;
+
+    /// <summary>The server; skips the test (visibly) when the backend is not installed and not required.</summary>
+    public ApiServerHost Host => _host ?? throw new SkipException(_skipReason ?? "server not started");
+
+    public IStore Store => _store ?? throw new SkipException(_skipReason ?? "server not started");
 
     public string Kubeconfig => Host.KubeconfigPath;
 
     public async Task InitializeAsync()
     {
-        _store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(_dir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+        try
+        {
+            _store = await OpenStoreAsync();
+        }
+        catch (SkipException e)
+        {
+            _skipReason = e.Message;
+            return;
+        }
+
         _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0 }, _store, NullLoggerFactory.Instance);
         await _host.StartAsync(CancellationToken.None);
     }
@@ -54,7 +75,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
     /// <summary>Runs the real kubectl against this server; skips the test when kubectl is not installed.</summary>
     public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args)
     {
-        var kubectl = Kubesharp.Testing.ChildProcesses.Which("kubectl");
+        var kubectl = ChildProcesses.Which("kubectl");
         if (kubectl is null)
         {
             if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_KUBECTL") == "1")
@@ -96,6 +117,43 @@ public sealed class ApiServerFixture : IAsyncLifetime
             await _store.DisposeAsync();
         }
 
+        await StopBackendAsync();
         Directory.Delete(_dir, recursive: true);
+    }
+}
+
+public sealed class SqliteApiServerFixture : ApiServerFixture
+{
+    protected override async Task<IStore> OpenStoreAsync() =>
+        await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(DataDir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+}
+
+/// <summary>The same server on a private etcd (Debian's etcd-server) started for the class.</summary>
+public sealed class EtcdApiServerFixture : ApiServerFixture
+{
+    private EtcdProcess? _etcd;
+
+    protected override async Task<IStore> OpenStoreAsync()
+    {
+        if (EtcdProcess.FindBinary() is not { } binary)
+        {
+            if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_ETCD") == "1")
+            {
+                throw new InvalidOperationException("etcd is not on PATH, and KUBESHARP_REQUIRE_ETCD=1 requires it");
+            }
+
+            throw new SkipException("etcd is not on PATH");
+        }
+
+        _etcd = await EtcdProcess.StartNewAsync(binary);
+        return new EtcdStore(new EtcdStoreOptions { Endpoints = _etcd.Endpoint });
+    }
+
+    protected override async Task StopBackendAsync()
+    {
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+        }
     }
 }

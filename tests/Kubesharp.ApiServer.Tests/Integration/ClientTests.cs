@@ -8,12 +8,13 @@ using k8s.Models;
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>The official C# client (KubernetesClient) and raw HTTP against a real server.</summary>
-public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
+public abstract class ClientTests<TFixture>(TFixture server)
+    where TFixture : ApiServerFixture
 {
     private static V1ConfigMap ConfigMap(string name, string value) =>
         new() { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = "web" } }, Data = new Dictionary<string, string> { ["key"] = value } };
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_read_update_and_delete_through_the_typed_client()
     {
         using var client = server.Client();
@@ -34,7 +35,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_stale_resource_version_is_a_409_Conflict()
     {
         using var client = server.Client();
@@ -50,7 +51,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.Equal("Status", status.RootElement.GetProperty("kind").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_watch_resumed_from_a_resource_version_sees_later_changes_in_order()
     {
         using var client = server.Client();
@@ -73,7 +74,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.NotNull(second.Metadata.ResourceVersion);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("POST", "/api/v1/namespaces/default/configmaps", "{not json", "application/json", 400, "BadRequest")]
     [InlineData("POST", "/api/v1/namespaces/default/configmaps", "{}", "text/plain", 415, "UnsupportedMediaType")]
     [InlineData("GET", "/api/v1/namespaces/default/widgets", "", "", 404, "NotFound")]
@@ -98,7 +99,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.Equal(code, status.RootElement.GetProperty("code").GetInt32());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_body_over_three_mebibytes_is_413_and_nothing_is_written()
     {
         using var http = server.Http();
@@ -111,7 +112,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Aggregated_discovery_is_served_when_asked_for()
     {
         using var http = server.Http();
@@ -129,7 +130,7 @@ public sealed class ClientTests(ApiServerFixture server) : IClassFixture<ApiServ
         Assert.Equal("autoscaling", scale.GetProperty("responseKind").GetProperty("group").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_watch_from_a_compacted_version_gets_an_ERROR_event_with_410()
     {
         using var client = server.Client();
@@ -155,3 +156,7 @@ internal static class ConfigMapExtensions
         return cm;
     }
 }
+
+public sealed class ClientTestsOnSqlite(SqliteApiServerFixture server) : ClientTests<SqliteApiServerFixture>(server), IClassFixture<SqliteApiServerFixture>;
+
+public sealed class ClientTestsOnEtcd(EtcdApiServerFixture server) : ClientTests<EtcdApiServerFixture>(server), IClassFixture<EtcdApiServerFixture>;

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>The real kubectl against a real server.</summary>
-public sealed class KubectlTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
+public abstract class KubectlTests<TFixture>(TFixture server)
+    where TFixture : ApiServerFixture
 {
     private async Task<string> OkAsync(params string[] args)
     {
@@ -106,3 +107,7 @@ public sealed class KubectlTests(ApiServerFixture server) : IClassFixture<ApiSer
         Assert.Contains("metadata.name", stderr, StringComparison.Ordinal);
     }
 }
+
+public sealed class KubectlTestsOnSqlite(SqliteApiServerFixture server) : KubectlTests<SqliteApiServerFixture>(server), IClassFixture<SqliteApiServerFixture>;
+
+public sealed class KubectlTestsOnEtcd(EtcdApiServerFixture server) : KubectlTests<EtcdApiServerFixture>(server), IClassFixture<EtcdApiServerFixture>;
