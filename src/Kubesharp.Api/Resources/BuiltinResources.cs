@@ -2,30 +2,29 @@ namespace Kubesharp.Api.Resources;
 
 /// <summary>
 /// The built-in kinds, as upstream v1.32 serves them (names, scope, verbs, short names, categories,
-/// subresources, field selectors). One row per kind; see <see cref="ResourceInfo"/>.
+/// subresources, field selectors). One row per kind; see <see cref="ResourceInfo"/>. The rows live in
+/// one partial file per API group; groups are listed in upstream's discovery priority order (core,
+/// apps, events.k8s.io, batch, policy, rbac, scheduling, coordination, apiextensions, discovery).
 /// </summary>
 public static partial class BuiltinResources
 {
     public static ResourceTable Table { get; } = new(Rows());
 
-    private static readonly string[] NoDeleteCollection = ["create", "delete", "get", "list", "patch", "update", "watch"];
+    // A property, not a field: Table's initializer runs first and would see a field still null.
+    private static string[] NoDeleteCollection => ["create", "delete", "get", "list", "patch", "update", "watch"];
 
     private static IEnumerable<ResourceInfo> Rows() =>
     [
-        Row("", "v1", "Namespace", "namespaces", ResourceScope.Cluster, shortNames: ["ns"], status: true, verbs: NoDeleteCollection),
-        Row("", "v1", "Pod", "pods", ResourceScope.Namespaced, shortNames: ["po"], categories: ["all"], status: true,
-            subresources: [Sub("binding", "", "v1", "Binding", "create"), Sub("eviction", "policy", "v1", "Eviction", "create")],
-            fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"]),
-        Row("", "v1", "ConfigMap", "configmaps", ResourceScope.Namespaced, shortNames: ["cm"]),
-        Row("", "v1", "Secret", "secrets", ResourceScope.Namespaced, fields: ["type"]),
-        Row("", "v1", "ServiceAccount", "serviceaccounts", ResourceScope.Namespaced, shortNames: ["sa"]),
-        Row("", "v1", "Service", "services", ResourceScope.Namespaced, shortNames: ["svc"], categories: ["all"], status: true, verbs: NoDeleteCollection),
-        Row("", "v1", "Endpoints", "endpoints", ResourceScope.Namespaced, shortNames: ["ep"]),
-        Row("", "v1", "Node", "nodes", ResourceScope.Cluster, shortNames: ["no"], status: true, fields: ["spec.unschedulable"]),
-        Row("", "v1", "Event", "events", ResourceScope.Namespaced, shortNames: ["ev"],
-            fields: ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]),
-        Row("apps", "v1", "Deployment", "deployments", ResourceScope.Namespaced, shortNames: ["deploy"], categories: ["all"], status: true, subresources: [Scale()]),
-        Row("coordination.k8s.io", "v1", "Lease", "leases", ResourceScope.Namespaced),
+        .. CoreRows(),
+        .. AppsRows(),
+        .. EventsRows(),
+        .. BatchRows(),
+        .. PolicyRows(),
+        .. RbacRows(),
+        .. SchedulingRows(),
+        .. CoordinationRows(),
+        .. ApiExtensionsRows(),
+        .. DiscoveryRows(),
     ];
 
     private static ResourceInfo Row(
