@@ -25,6 +25,7 @@ internal sealed partial class RestHandler
             revision = ParseLong(query["resourceVersion"], "resourceVersion");
         }
 
+        var filter = ObjectFilter.FromQuery(query, resource);
         ListResult page;
         try
         {
@@ -39,6 +40,14 @@ internal sealed partial class RestHandler
             throw StatusException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
         }
 
+        var items = page.Items.Where(kv => filter.Matches(kv.Value)).Select(kv => ObjectJson.FromStorage(kv.Value, kv.ModRevision));
+        var revisionText = page.Revision.ToString(CultureInfo.InvariantCulture);
+        if (TableOutput.Wanted(context.Request))
+        {
+            await WriteTableAsync(context, resource, items, revisionText, page.Continue);
+            return;
+        }
+
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await using var w = new Utf8JsonWriter(context.Response.Body);
@@ -46,22 +55,22 @@ internal sealed partial class RestHandler
         w.WriteString("kind", resource.ListKind);
         w.WriteString("apiVersion", resource.GroupVersion);
         w.WriteStartObject("metadata");
-        w.WriteString("resourceVersion", page.Revision.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("resourceVersion", revisionText);
         if (page.Continue is not null)
         {
             w.WriteString("continue", page.Continue);
         }
 
-        if (page.RemainingItemCount is { } remaining)
+        if (page.RemainingItemCount is { } remaining && filter.IsEmpty)
         {
             w.WriteNumber("remainingItemCount", remaining);
         }
 
         w.WriteEndObject();
         w.WriteStartArray("items");
-        foreach (var kv in page.Items)
+        foreach (var item in items)
         {
-            ObjectJson.FromStorage(kv.Value, kv.ModRevision).WriteTo(w);
+            item.WriteTo(w);
         }
 
         w.WriteEndArray();
@@ -86,8 +95,10 @@ internal sealed partial class RestHandler
         }
 
         var prefix = resource.StoragePrefixFor(ns);
+        var filter = ObjectFilter.FromQuery(query, resource);
+        var table = TableOutput.Wanted(context.Request) ? new WatchTable(resource, query["includeObject"].ToString(), time) : null;
         context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = table is null ? "application/json" : TableOutput.ContentType;
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         var body = context.Response.Body;
         try
@@ -96,9 +107,9 @@ internal sealed partial class RestHandler
             if (rv is "" or "0")
             {
                 var list = await store.ListAsync(prefix, 0, null, 0, stop.Token);
-                foreach (var kv in list.Items)
+                foreach (var kv in list.Items.Where(kv => filter.Matches(kv.Value)))
                 {
-                    await WriteEventAsync(body, "ADDED", ObjectJson.FromStorage(kv.Value, kv.ModRevision), stop.Token);
+                    await WriteEventAsync(body, "ADDED", ObjectJson.FromStorage(kv.Value, kv.ModRevision), table, stop.Token);
                 }
 
                 after = list.Revision;
@@ -111,13 +122,21 @@ internal sealed partial class RestHandler
             await body.FlushAsync(stop.Token);
             await foreach (var e in store.WatchAsync(prefix, after, stop.Token))
             {
-                var (type, obj) = e.Type switch
+                // With a selector, an object that starts matching is ADDED and one that stops is DELETED, as upstream.
+                var nowMatches = e.Type == WatchEventType.Put && filter.Matches(e.Kv.Value);
+                var wasMatching = e.Previous is not null && filter.Matches(e.Previous.Value);
+                var type = (e.Type, nowMatches, wasMatching) switch
                 {
-                    WatchEventType.Delete => ("DELETED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
-                    _ when e.IsCreate => ("ADDED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
-                    _ => ("MODIFIED", ObjectJson.FromStorage(e.Kv.Value, e.Revision)),
+                    (WatchEventType.Delete, _, true) => "DELETED",
+                    (WatchEventType.Put, true, true) => "MODIFIED",
+                    (WatchEventType.Put, true, false) => "ADDED",
+                    (WatchEventType.Put, false, true) => "DELETED",
+                    _ => null,
                 };
-                await WriteEventAsync(body, type, obj, stop.Token);
+                if (type is not null)
+                {
+                    await WriteEventAsync(body, type, ObjectJson.FromStorage(e.Kv.Value, e.Revision), table, stop.Token);
+                }
             }
         }
         catch (StoreException e) when (e.Code == StoreErrorCode.Compacted)
@@ -137,7 +156,7 @@ internal sealed partial class RestHandler
         }
     }
 
-    private static async Task WriteEventAsync(Stream body, string type, JsonObject obj, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(Stream body, string type, JsonObject obj, WatchTable? table, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -145,7 +164,15 @@ internal sealed partial class RestHandler
             w.WriteStartObject();
             w.WriteString("type", type);
             w.WritePropertyName("object");
-            obj.WriteTo(w);
+            if (table is null)
+            {
+                obj.WriteTo(w);
+            }
+            else
+            {
+                table.Write(w, obj);
+            }
+
             w.WriteEndObject();
         }
 
@@ -182,5 +209,27 @@ internal sealed partial class RestHandler
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw StatusException.BadRequest($"invalid {name} \"{text}\": must be a non-negative integer");
+    }
+
+    private async Task WriteTableAsync(HttpContext context, ResourceInfo resource, IEnumerable<JsonObject> objects, string? resourceVersion, string? continueToken)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = TableOutput.ContentType;
+        await using var w = new Utf8JsonWriter(context.Response.Body);
+        TableOutput.Write(w, resource, objects, resourceVersion, continueToken, context.Request.Query["includeObject"].ToString(), time.GetUtcNow());
+        await w.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>Watch events as one-row Tables; the column definitions travel with the first only, as upstream.</summary>
+    private sealed class WatchTable(ResourceInfo resource, string includeObject, TimeProvider time)
+    {
+        private bool _columnsSent;
+
+        public void Write(Utf8JsonWriter w, JsonObject obj)
+        {
+            var rv = ObjectJson.String(ObjectJson.Metadata(obj), "resourceVersion");
+            TableOutput.Write(w, resource, [obj], rv, null, includeObject, time.GetUtcNow(), withColumns: !_columnsSent);
+            _columnsSent = true;
+        }
     }
 }

@@ -60,7 +60,14 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         {
             case "GET":
                 Require(resource, "get", method);
-                await WriteObjectAsync(context, HttpStatusCode.OK, await GetAsync(resource, path.Namespace, path.Name, context.RequestAborted));
+                var obj = await GetAsync(resource, path.Namespace, path.Name, context.RequestAborted);
+                if (path.Subresource is null && TableOutput.Wanted(context.Request))
+                {
+                    await WriteTableAsync(context, resource, [obj], null, null);
+                    return;
+                }
+
+                await WriteObjectAsync(context, HttpStatusCode.OK, obj);
                 return;
             case "PUT":
                 Require(resource, "update", method);

@@ -36,6 +36,33 @@ public abstract class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task A_watch_with_a_label_selector_sees_objects_start_and_stop_matching()
+    {
+        using var client = server.Client();
+        var start = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("sel-a", "1"), "default");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var other = ConfigMap("sel-b", "1");
+        other.Metadata.Labels["app"] = "db";
+        var b = await client.CoreV1.CreateNamespacedConfigMapAsync(other, "default");
+        b.Metadata.Labels["app"] = "web";
+        b = await client.CoreV1.ReplaceNamespacedConfigMapAsync(b, "sel-b", "default");
+        b.Metadata.Labels["app"] = "db";
+        await client.CoreV1.ReplaceNamespacedConfigMapAsync(b, "sel-b", "default");
+
+        var seen = new List<(WatchEventType Type, string Name)>();
+        await foreach (var (type, item) in client.CoreV1.WatchListNamespacedConfigMapAsync("default", labelSelector: "app=web", resourceVersion: start.Metadata.ResourceVersion, cancellationToken: cts.Token))
+        {
+            seen.Add((type, item.Metadata.Name));
+            if (seen.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([(WatchEventType.Added, "sel-b"), (WatchEventType.Deleted, "sel-b")], seen);
+    }
+
+    [SkippableFact]
     public async Task A_stale_resource_version_is_a_409_Conflict()
     {
         using var client = server.Client();

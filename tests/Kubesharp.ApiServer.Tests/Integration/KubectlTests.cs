@@ -98,6 +98,32 @@ public abstract class KubectlTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Get_prints_the_servers_table_and_filters_by_label_and_field()
+    {
+        var ns = "kubectl-table";
+        await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}"""));
+        foreach (var (name, tier) in new[] { ("a", "front"), ("b", "back"), ("c", "front") })
+        {
+            await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}","namespace":"{{{ns}}}","labels":{"tier":"{{{tier}}}"}},"data":{"k1":"v","k2":"v"}}"""));
+        }
+
+        var table = await OkAsync("get", "configmaps", "-n", ns);
+        var front = await OkAsync("get", "configmaps", "-n", ns, "-l", "tier=front", "-o", "name");
+        var notFront = await OkAsync("get", "configmaps", "-n", ns, "-l", "tier!=front", "-o", "name");
+        var byName = await OkAsync("get", "configmaps", "-n", ns, "--field-selector", "metadata.name=c", "-o", "name");
+        var unsupported = await server.KubectlAsync("get", "configmaps", "-n", ns, "--field-selector", "spec.nodeName=x");
+
+        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["NAME", "DATA", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["a", "2"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..2]);
+        Assert.Equal("configmap/a\nconfigmap/c\n", front);
+        Assert.Equal("configmap/b\n", notFront);
+        Assert.Equal("configmap/c\n", byName);
+        Assert.NotEqual(0, unsupported.ExitCode);
+        Assert.Contains("field label not supported: spec.nodeName", unsupported.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task An_invalid_name_is_refused_with_the_field()
     {
         var (code, _, stderr) = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("Bad_Name", "default", "x")));
