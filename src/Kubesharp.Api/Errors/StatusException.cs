@@ -39,6 +39,14 @@ public sealed class StatusException : Exception
         Reason = "InternalError";
     }
 
+    private StatusException(HttpStatusCode code, string reason, string message, StatusDetails? details, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = code;
+        Reason = reason;
+        Details = details;
+    }
+
     public HttpStatusCode Code { get; }
 
     public string Reason { get; }
@@ -61,6 +69,22 @@ public sealed class StatusException : Exception
         new((HttpStatusCode)422, "Invalid", $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid: {string.Join(", ", causes.Select(c => c.Field is null ? c.Message : $"{c.Field}: {c.Message}"))}", new StatusDetails(name, group, null, kind, causes));
 
     public static StatusException BadRequest(string message) => new(HttpStatusCode.BadRequest, "BadRequest", message);
+
+    /// <summary>
+    /// A patch that decoded but could not be applied (a JSON patch <c>test</c> that failed, a path that does not
+    /// exist, a strategic merge patch with a list of lists). Upstream answers these with a generic 422: reason
+    /// Invalid, empty details, and a fixed message that drops the cause. <paramref name="cause"/> is kept as the
+    /// inner exception's message for logs and is not meant for the response.
+    /// </summary>
+    public static StatusException UnprocessablePatch(string cause) =>
+        new((HttpStatusCode)422, "Invalid", "the server rejected our request due to an error in our request", new StatusDetails(null, null, null, null, []), new InvalidOperationException(cause));
+
+    /// <summary>
+    /// An error upstream never turns into a Status (for instance most strategic merge patch failures): the
+    /// apiserver answers it with code 500, an empty reason (StatusReasonUnknown) and the error's text as the
+    /// message, which kubectl prints as "Error from server: &lt;message&gt;".
+    /// </summary>
+    public static StatusException Unclassified(string message) => new(HttpStatusCode.InternalServerError, "", message);
 
     public static StatusException MethodNotAllowed(string message) => new(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", message);
 

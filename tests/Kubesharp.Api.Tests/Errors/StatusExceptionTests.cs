@@ -36,4 +36,26 @@ public sealed class StatusExceptionTests
         Assert.StartsWith("Pod \"p\" is invalid: spec.containers: Required value, metadata.name: Invalid value", e.Message, StringComparison.Ordinal);
         Assert.Equal(2, e.Details!.Causes.Count);
     }
+
+    [Fact]
+    public void Unprocessable_patch_hides_its_cause_as_upstream_does()
+    {
+        var e = StatusException.UnprocessablePatch("testing value /metadata/resourceVersion failed");
+
+        Assert.Equal(422, (int)e.Code);
+        Assert.Equal("Invalid", e.Reason);
+        Assert.Equal("the server rejected our request due to an error in our request", e.Message);
+        Assert.Empty(e.Details!.Causes);
+        Assert.Equal("testing value /metadata/resourceVersion failed", e.InnerException!.Message);
+    }
+
+    [Fact]
+    public void Unclassified_errors_are_500_without_a_reason()
+    {
+        var e = StatusException.Unclassified("map: map[image:nginx] does not contain declared merge key: name");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, e.Code);
+        Assert.Equal("", e.Reason);
+        Assert.Equal("map: map[image:nginx] does not contain declared merge key: name", e.Message);
+    }
 }
