@@ -49,7 +49,11 @@ internal static class StatusResponses
         w.WriteEndObject();
         w.WriteString("status", "Failure");
         w.WriteString("message", error.Message);
-        w.WriteString("reason", error.Reason);
+        if (error.Reason.Length > 0)
+        {
+            // Go leaves an empty reason out (omitempty): errors that are not a Status upstream.
+            w.WriteString("reason", error.Reason);
+        }
         if (error.Details is { } d)
         {
             w.WriteStartObject("details");

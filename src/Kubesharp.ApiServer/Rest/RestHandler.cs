@@ -25,6 +25,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var resource = path.Resource!;
         var method = context.Request.Method;
+        if (path.Subresource == "scale" && resource.Subresource("scale") is not null && path.Name is not null)
+        {
+            await ScaleAsync(context, resource, path.Namespace, path.Name);
+            return;
+        }
+
         if (path.Subresource is { } sub && sub != "status")
         {
             throw StatusResponses.NotFoundPath(context.Request.Path);
@@ -72,6 +78,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             case "PUT":
                 Require(resource, "update", method);
                 await UpdateAsync(context, resource, path.Namespace, path.Name, path.Subresource == "status");
+                return;
+            case "PATCH":
+                Require(resource, "patch", method);
+                await PatchAsync(context, resource, path.Namespace, path.Name, path.Subresource);
                 return;
             case "DELETE" when path.Subresource is null:
                 Require(resource, "delete", method);

@@ -73,7 +73,10 @@ public abstract class ApiServerFixture : IAsyncLifetime
     }
 
     /// <summary>Runs the real kubectl against this server; skips the test when kubectl is not installed.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args)
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
+        KubectlWithEnvAsync(new Dictionary<string, string>(), args);
+
+    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlWithEnvAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var kubectl = ChildProcesses.Which("kubectl");
         if (kubectl is null)
@@ -90,6 +93,11 @@ public abstract class ApiServerFixture : IAsyncLifetime
         start.Environment["KUBECONFIG"] = Kubeconfig;
         // A private discovery cache: kubectl caches discovery per host for hours.
         start.Environment["HOME"] = _dir;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

@@ -123,6 +123,99 @@ public abstract class KubectlTests<TFixture>(TFixture server)
         Assert.Contains("field label not supported: spec.nodeName", unsupported.Stderr, StringComparison.Ordinal);
     }
 
+    private const string Deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: NS
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.25
+                env:
+                - {name: A, value: "1"}
+                - {name: B, value: "1"}
+              - name: side
+                image: busybox:1.35
+        """;
+
+    private async Task<string> NamespaceAsync(string ns)
+    {
+        await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}"""));
+        return ns;
+    }
+
+    [SkippableFact]
+    public async Task Apply_twice_merges_containers_and_env_by_name_and_bumps_generation()
+    {
+        var ns = await NamespaceAsync("kubectl-apply");
+        var path = Path.ChangeExtension(WriteTemp(Deployment.Replace("NS", ns, StringComparison.Ordinal)), ".yaml");
+        File.WriteAllText(path, Deployment.Replace("NS", ns, StringComparison.Ordinal));
+
+        Assert.Contains("deployment.apps/web created", await OkAsync("apply", "-f", path), StringComparison.Ordinal);
+        File.WriteAllText(path, Deployment.Replace("NS", ns, StringComparison.Ordinal).Replace("nginx:1.25", "nginx:1.26", StringComparison.Ordinal).Replace("- {name: B, value: \"1\"}", "- {name: B, value: \"2\"}", StringComparison.Ordinal));
+        Assert.Contains("deployment.apps/web configured", await OkAsync("apply", "-f", path), StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(await OkAsync("get", "deployment", "web", "-n", ns, "-o", "json"));
+        var containers = doc.RootElement.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers");
+        Assert.Equal(["web", "side"], containers.EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("nginx:1.26", containers[0].GetProperty("image").GetString());
+        Assert.Equal([("A", "1"), ("B", "2")], containers[0].GetProperty("env").EnumerateArray().Select(e => (e.GetProperty("name").GetString(), e.GetProperty("value").GetString())));
+        Assert.Equal(2, doc.RootElement.GetProperty("metadata").GetProperty("generation").GetInt64());
+        Assert.True(doc.RootElement.GetProperty("metadata").GetProperty("annotations").TryGetProperty("kubectl.kubernetes.io/last-applied-configuration", out _));
+    }
+
+    [SkippableFact]
+    public async Task Patch_of_every_type_label_annotate_and_scale()
+    {
+        var ns = await NamespaceAsync("kubectl-patch");
+        var path = Path.ChangeExtension(WriteTemp(""), ".yaml");
+        File.WriteAllText(path, Deployment.Replace("NS", ns, StringComparison.Ordinal));
+        await OkAsync("create", "-f", path);
+
+        await OkAsync("patch", "deployment", "web", "-n", ns, "--type=json", "-p", """[{"op":"replace","path":"/spec/replicas","value":3}]""");
+        await OkAsync("patch", "deployment", "web", "-n", ns, "--type=merge", "-p", """{"metadata":{"labels":{"merged":"yes"}}}""");
+        await OkAsync("patch", "deployment", "web", "-n", ns, "-p", """{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox:1.36"}]}}}}""");
+        await OkAsync("label", "deployment", "web", "-n", ns, "team=a");
+        await OkAsync("annotate", "deployment", "web", "-n", ns, "note=hi");
+        var patchedReplicas = await OkAsync("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}");
+        Assert.Contains("scaled", await OkAsync("scale", "deployment", "web", "-n", ns, "--replicas=5"), StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(await OkAsync("get", "deployment", "web", "-n", ns, "-o", "json"));
+        var meta = doc.RootElement.GetProperty("metadata");
+        var containers = doc.RootElement.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers");
+        Assert.Equal("3", patchedReplicas);
+        Assert.Equal(5, doc.RootElement.GetProperty("spec").GetProperty("replicas").GetInt32());
+        Assert.Equal("yes", meta.GetProperty("labels").GetProperty("merged").GetString());
+        Assert.Equal("a", meta.GetProperty("labels").GetProperty("team").GetString());
+        Assert.Equal("hi", meta.GetProperty("annotations").GetProperty("note").GetString());
+        Assert.Equal(["nginx:1.25", "busybox:1.36"], containers.EnumerateArray().Select(c => c.GetProperty("image").GetString()));
+    }
+
+    [SkippableFact]
+    public async Task Edit_with_an_editor_script_patches_the_object()
+    {
+        var ns = await NamespaceAsync("kubectl-edit");
+        await OkAsync("create", "-f", WriteTemp(Manifest("edited", ns, "before")));
+        var editor = Path.Combine(Path.GetTempPath(), $"kubesharp-editor-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(editor, "#!/bin/sh\nsed -i 's/before/after/' \"$1\"\n");
+        File.SetUnixFileMode(editor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var (code, stdout, stderr) = await server.KubectlWithEnvAsync(new Dictionary<string, string> { ["KUBE_EDITOR"] = editor }, "edit", "configmap", "edited", "-n", ns);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("configmap/edited edited", stdout, StringComparison.Ordinal);
+        Assert.Equal("after", await OkAsync("get", "configmap", "edited", "-n", ns, "-o", "jsonpath={.data.key}"));
+    }
+
     [SkippableFact]
     public async Task An_invalid_name_is_refused_with_the_field()
     {
