@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run bench-storage format format-check deps-test clean
+.PHONY: all build test run bench-storage bench-api format format-check clean
 
 all: build
 
@@ -25,6 +25,10 @@ run: build
 ## bench-storage: the same workload against SQLite, etcd and memory in one run
 bench-storage:
 	scripts/bench-storage.sh
+
+## bench-api: the server on SQLite under 64 clients, a 10,000-pod list and 100 watchers
+bench-api:
+	scripts/bench-api.sh
 
 format:
 	dotnet format Kubesharp.slnx
