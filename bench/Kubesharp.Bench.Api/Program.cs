@@ -76,7 +76,7 @@ finally
 static HttpClient Client(string dir, int port)
 {
     var tls = Path.Combine(dir, "tls");
-    var ca = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "ca.crt"));
+    var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(tls, "ca.crt"));
     var admin = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "admin.crt"), Path.Combine(tls, "admin.key"));
     var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
     handler.SslOptions.ClientCertificates = [admin];
