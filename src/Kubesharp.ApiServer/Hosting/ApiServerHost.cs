@@ -135,10 +135,25 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         private readonly RestHandler _rest = new(store, table, time) { Stopping = stopping };
         private readonly DiscoveryDocuments _discovery = new(table);
+        private readonly ApiMetrics _metrics = new();
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";
 
         public async Task HandleAsync(HttpContext context)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var mutating = context.Request.Method is not ("GET" or "HEAD" or "OPTIONS");
+            using (_metrics.TrackInflight(mutating))
+            {
+                await HandleCoreAsync(context);
+            }
+
+            var apiPath = context.Items[typeof(ApiPath)] as ApiPath;
+            var watch = context.Request.Query["watch"].ToString() is "true" or "1";
+            _metrics.Observe(RequestLabelValues.For(context.Request.Method, apiPath, watch), context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+
+        private async Task HandleCoreAsync(HttpContext context)
         {
             try
             {
@@ -181,6 +196,11 @@ public sealed class ApiServerHost : IAsyncDisposable
                     case "/healthz" or "/livez" or "/readyz":
                         await WriteTextAsync(context, context.Request.Query.ContainsKey("verbose") ? $"[+]ping ok\n[+]etcd ok\n{path[1..]} check passed\n" : "ok");
                         return;
+                    case "/metrics":
+                        context.Response.StatusCode = 200;
+                        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                        await _metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+                        return;
                     case "/version":
                         await WriteJsonAsync(context, "application/json", VersionInfo());
                         return;
@@ -214,6 +234,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             if (segments.Length >= 2 && segments[0] is "api" or "apis")
             {
                 var apiPath = ApiPath.Parse(table, segments[0] == "api", segments[1..]) ?? throw StatusResponses.NotFoundPath(path);
+                context.Items[typeof(ApiPath)] = apiPath;
                 if (apiPath.IsGroupVersionRoot)
                 {
                     await WriteJsonAsync(context, "application/json", _discovery.ApiResourceList(apiPath.Group, apiPath.Version));

@@ -140,6 +140,21 @@ public abstract class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Metrics_count_requests_with_upstreams_names_and_labels()
+    {
+        using var http = server.Http();
+        using (var created = await http.PostAsync("/api/v1/namespaces/default/configmaps", new StringContent("""{"metadata":{"name":"metered"}}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var metrics = await http.GetStringAsync("/metrics");
+
+        Assert.Contains("apiserver_request_total{verb=\"POST\",group=\"\",version=\"v1\",resource=\"configmaps\",subresource=\"\",scope=\"namespace\",component=\"apiserver\",code=\"201\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("apiserver_request_duration_seconds_bucket{verb=\"POST\"", metrics, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Aggregated_discovery_is_served_when_asked_for()
     {
         using var http = server.Http();
