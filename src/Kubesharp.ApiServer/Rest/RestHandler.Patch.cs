@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
@@ -64,6 +65,7 @@ internal sealed partial class RestHandler
                 throw StatusException.BadRequest($"the name of the object ({patchedName}) does not match the name on the URL ({name})");
             }
 
+            Defaults.Apply(resource.Group, resource.Kind, patched);
             var stored = JsonNode.Parse(current.Value)!.AsObject();
             var updated = Merge(resource, stored, patched, subresource == "status");
             var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.ApiServer.Http;
@@ -114,6 +115,13 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
+        Defaults.Apply(resource.Group, resource.Kind, obj);
+        if (resource.Kind == "Pod" && resource.Group.Length == 0)
+        {
+            // Upstream's pod strategy: a new pod's status is the server's, whatever the client sent.
+            Defaults.NewPodStatus(obj);
+        }
+
         var metadata = ObjectJson.Metadata(obj);
         if (resource.Namespaced)
         {
@@ -193,6 +201,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             }
         }
 
+        Defaults.Apply(resource.Group, resource.Kind, obj);
         var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
         var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
         switch (result.Status)

@@ -217,6 +217,19 @@ public abstract class KubectlTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task A_new_pod_is_defaulted_and_listed_as_Pending()
+    {
+        var ns = await NamespaceAsync("kubectl-pods");
+        await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1","namespace":"{{{ns}}}"},"spec":{"containers":[{"name":"c","image":"127.0.0.1:5000/library/busybox:1.35"}]}}"""));
+
+        var row = (await OkAsync("get", "pods", "-n", ns, "--no-headers")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var policy = await OkAsync("get", "pod", "p1", "-n", ns, "-o", "jsonpath={.spec.containers[0].imagePullPolicy} {.spec.restartPolicy} {.status.qosClass}");
+
+        Assert.Equal(["p1", "0/1", "Pending", "0"], row[..4]);
+        Assert.Equal("IfNotPresent Always BestEffort", policy);
+    }
+
+    [SkippableFact]
     public async Task An_invalid_name_is_refused_with_the_field()
     {
         var (code, _, stderr) = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("Bad_Name", "default", "x")));
