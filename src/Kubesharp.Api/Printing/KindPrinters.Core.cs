@@ -188,31 +188,8 @@ internal static partial class KindPrinters
         return count > Max ? $"{s} + {count - Max} more..." : s;
     }
 
-    private static KindPrinter ReplicationController() => new("", "ReplicationController",
-    [
-        Col.Name,
-        Col.Integer("Desired", "Replicas wanted (spec.replicas)."),
-        Col.Integer("Current", "Replicas observed (status.replicas)."),
-        Col.Integer("Ready", "Ready replicas."),
-        Col.Age,
-        Col.Containers,
-        Col.Images,
-        Col.Wide("Selector", "The label selector of the controlled pods."),
-    ], (o, now) =>
-    {
-        var (names, images) = CellFormat.Containers(o, "spec", "template", "spec");
-        return
-        [
-            CellFormat.Name(o),
-            o.Int("spec", "replicas"),
-            o.Int("status", "replicas"),
-            o.Int("status", "readyReplicas"),
-            CellFormat.Age(o, now),
-            names,
-            images,
-            CellFormat.Labels(o, "spec", "selector"),
-        ];
-    });
+    // A replication controller's selector is a plain label map; a ReplicaSet's is a LabelSelector.
+    private static KindPrinter ReplicationController() => ReplicaPrinter("", "ReplicationController", o => CellFormat.Labels(o, "spec", "selector"));
 
     private static KindPrinter ResourceQuota() => new("", "ResourceQuota",
     [

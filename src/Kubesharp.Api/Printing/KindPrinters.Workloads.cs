@@ -33,7 +33,10 @@ internal static partial class KindPrinters
         ];
     });
 
-    private static KindPrinter ReplicaSet() => new("apps", "ReplicaSet",
+    private static KindPrinter ReplicaSet() => ReplicaPrinter("apps", "ReplicaSet", o => CellFormat.LabelSelector(o, "spec", "selector"));
+
+    /// <summary>Upstream's replica controller table (ReplicaSet and ReplicationController alike), but for the selector cell.</summary>
+    private static KindPrinter ReplicaPrinter(string group, string kind, Func<JsonElement, string> selector) => new(group, kind,
     [
         Col.Name,
         Col.Integer("Desired", "Replicas wanted (spec.replicas)."),
@@ -55,7 +58,7 @@ internal static partial class KindPrinters
             CellFormat.Age(o, now),
             names,
             images,
-            CellFormat.LabelSelector(o, "spec", "selector"),
+            selector(o),
         ];
     });
 
