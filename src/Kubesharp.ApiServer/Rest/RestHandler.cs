@@ -58,6 +58,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                     Require(resource, "create", method);
                     await CreateAsync(context, resource, path.Namespace);
                     return;
+                case "DELETE":
+                    Require(resource, "deletecollection", method);
+                    await DeleteCollectionAsync(context, resource, path.Namespace);
+                    return;
                 default:
                     throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural})");
             }
@@ -260,11 +264,35 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
     private async Task DeleteAsync(HttpContext context, ResourceInfo resource, string? ns, string name)
     {
-        var key = resource.StorageKey(ns, name);
         var options = await ReadDeleteOptionsAsync(context.Request);
+        var (obj, held) = await DeleteOneAsync(resource, ns, name, options, context.RequestAborted)
+            ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+        if (held)
+        {
+            await WriteObjectAsync(context, HttpStatusCode.OK, obj);
+            return;
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(StatusResponses.Success(resource.Group, resource.Plural, name, ObjectJson.String(ObjectJson.Metadata(obj), "uid")));
+    }
+
+    /// <summary>
+    /// Deletes one object, or, when finalizers hold it, marks it with a deletionTimestamp. Returns the
+    /// object and whether it is still there (held), or null when it was already gone.
+    /// </summary>
+    private async Task<(JsonObject Object, bool Held)?> DeleteOneAsync(ResourceInfo resource, string? ns, string name, JsonObject? options, CancellationToken cancellationToken)
+    {
+        var key = resource.StorageKey(ns, name);
         while (true)
         {
-            var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            var current = await store.GetAsync(key, 0, cancellationToken);
+            if (current is null)
+            {
+                return null;
+            }
+
             var obj = ObjectJson.FromStorage(current.Value, current.ModRevision);
             var meta = ObjectJson.Metadata(obj);
             CheckPreconditions(resource, name, options, meta);
@@ -275,7 +303,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                 {
                     meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow());
                     meta["deletionGracePeriodSeconds"] = 0;
-                    var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, context.RequestAborted);
+                    var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, cancellationToken);
                     if (marked.Status == WriteStatus.Conflict)
                     {
                         continue;
@@ -284,26 +312,47 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                     meta["resourceVersion"] = marked.Revision.ToString(CultureInfo.InvariantCulture);
                 }
 
-                await WriteObjectAsync(context, HttpStatusCode.OK, obj);
-                return;
+                return (obj, true);
             }
 
-            var deleted = await store.DeleteAsync(key, current.ModRevision, context.RequestAborted);
-            if (deleted.Status == WriteStatus.Conflict)
+            var deleted = await store.DeleteAsync(key, current.ModRevision, cancellationToken);
+            switch (deleted.Status)
             {
-                continue;
+                case WriteStatus.Conflict:
+                    continue;
+                case WriteStatus.NotFound:
+                    return null;
+                default:
+                    return (obj, false);
             }
-
-            if (deleted.Status == WriteStatus.NotFound)
-            {
-                throw StatusException.NotFound(resource.Group, resource.Plural, name);
-            }
-
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(StatusResponses.Success(resource.Group, resource.Plural, name, ObjectJson.String(meta, "uid")));
-            return;
         }
+    }
+
+    /// <summary>DELETE on a collection: every object that matches the selectors, as one list of what was deleted.</summary>
+    private async Task DeleteCollectionAsync(HttpContext context, ResourceInfo resource, string? ns)
+    {
+        var options = await ReadDeleteOptionsAsync(context.Request);
+        var filter = ObjectFilter.FromQuery(context.Request.Query, resource);
+        var page = await store.ListAsync(resource.StoragePrefixFor(ns), 0, null, 0, context.RequestAborted);
+        var deleted = new JsonArray();
+        foreach (var kv in page.Items.Where(kv => filter.Matches(kv.Value)))
+        {
+            var meta = ObjectJson.Metadata(JsonNode.Parse(kv.Value)!.AsObject());
+            var name = ObjectJson.String(meta, "name")!;
+            if (await DeleteOneAsync(resource, ns ?? ObjectJson.String(meta, "namespace"), name, options, context.RequestAborted) is { } result)
+            {
+                deleted.Add(result.Object);
+            }
+        }
+
+        var list = new JsonObject
+        {
+            ["kind"] = resource.ListKind,
+            ["apiVersion"] = resource.GroupVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = (await store.GetCurrentRevisionAsync(context.RequestAborted)).ToString(CultureInfo.InvariantCulture) },
+            ["items"] = deleted,
+        };
+        await WriteObjectAsync(context, HttpStatusCode.OK, list);
     }
 
     private static void CheckPreconditions(ResourceInfo resource, string name, JsonObject? options, JsonObject meta)

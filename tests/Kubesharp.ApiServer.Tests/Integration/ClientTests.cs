@@ -106,6 +106,7 @@ public abstract class ClientTests<TFixture>(TFixture server)
     [InlineData("POST", "/api/v1/namespaces/default/configmaps", "{}", "text/plain", 415, "UnsupportedMediaType")]
     [InlineData("GET", "/api/v1/namespaces/default/widgets", "", "", 404, "NotFound")]
     [InlineData("DELETE", "/api/v1/namespaces", "", "", 405, "MethodNotAllowed")]
+    [InlineData("DELETE", "/api/v1/namespaces/default/configmaps?fieldSelector=spec.x%3D1", "", "", 400, "BadRequest")]
     [InlineData("GET", "/apis/apps/v9/deployments", "", "", 404, "NotFound")]
     public async Task Bad_requests_get_a_Status_with_the_upstream_code(string method, string path, string body, string contentType, int code, string reason)
     {

@@ -230,6 +230,22 @@ public abstract class KubectlTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Delete_all_with_a_selector_removes_only_the_matching_objects()
+    {
+        var ns = await NamespaceAsync("kubectl-deletecollection");
+        foreach (var (name, tier) in new[] { ("a", "front"), ("b", "back"), ("c", "front") })
+        {
+            await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"labels":{"tier":"{{{tier}}}"},"name":"{{{name}}}","namespace":"{{{ns}}}"}}"""));
+        }
+
+        var deleted = await OkAsync("delete", "configmaps", "-n", ns, "-l", "tier=front");
+
+        Assert.Contains("configmap \"a\" deleted", deleted, StringComparison.Ordinal);
+        Assert.Contains("configmap \"c\" deleted", deleted, StringComparison.Ordinal);
+        Assert.Equal("configmap/b\n", await OkAsync("get", "configmaps", "-n", ns, "-o", "name"));
+    }
+
+    [SkippableFact]
     public async Task An_invalid_name_is_refused_with_the_field()
     {
         var (code, _, stderr) = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("Bad_Name", "default", "x")));
