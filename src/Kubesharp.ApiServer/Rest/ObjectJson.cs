@@ -63,6 +63,44 @@ internal static partial class ObjectJson
 
     public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node);
 
+    /// <summary>
+    /// A stored object as clients see it, as bytes: the stored JSON with <c>"resourceVersion":"N"</c>
+    /// spliced in as the last field of <c>metadata</c>. One forward pass of a reader to find the end of
+    /// <c>metadata</c>, then one copy: no tree is built (the hot path of lists and watches).
+    /// </summary>
+    public static byte[] WithResourceVersion(byte[] stored, long modRevision)
+    {
+        var reader = new Utf8JsonReader(stored);
+        reader.Read(); // the top-level StartObject
+        int insertAt = -1;
+        var empty = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
+            reader.Read();
+            if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
+            {
+                var start = reader.TokenStartIndex;
+                reader.Skip();
+                insertAt = (int)reader.TokenStartIndex; // the metadata object's closing brace
+                empty = insertAt == start + 1;
+                break;
+            }
+
+            reader.Skip();
+        }
+
+        var rv = System.Text.Encoding.UTF8.GetBytes(modRevision.ToString(CultureInfo.InvariantCulture));
+        if (insertAt < 0)
+        {
+            // No metadata at all: add it before the object's closing brace.
+            var close = Array.LastIndexOf(stored, (byte)'}');
+            return [.. stored.AsSpan(0, close), .. ",\"metadata\":{\"resourceVersion\":\""u8, .. rv, .. "\"}"u8, .. stored.AsSpan(close)];
+        }
+
+        return [.. stored.AsSpan(0, insertAt), .. (empty ? "\"resourceVersion\":\""u8 : ",\"resourceVersion\":\""u8), .. rv, .. "\""u8, .. stored.AsSpan(insertAt)];
+    }
+
     /// <summary>RFC 3339 in whole seconds, as upstream's metav1.Time.</summary>
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -40,11 +40,11 @@ internal sealed partial class RestHandler
             throw StatusException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
         }
 
-        var items = page.Items.Where(kv => filter.Matches(kv.Value)).Select(kv => ObjectJson.FromStorage(kv.Value, kv.ModRevision));
+        var matching = page.Items.Where(kv => filter.Matches(kv.Value));
         var revisionText = page.Revision.ToString(CultureInfo.InvariantCulture);
         if (TableOutput.Wanted(context.Request))
         {
-            await WriteTableAsync(context, resource, items, revisionText, page.Continue);
+            await WriteTableAsync(context, resource, matching.Select(kv => ObjectJson.FromStorage(kv.Value, kv.ModRevision)), revisionText, page.Continue);
             return;
         }
 
@@ -68,9 +68,9 @@ internal sealed partial class RestHandler
 
         w.WriteEndObject();
         w.WriteStartArray("items");
-        foreach (var item in items)
+        foreach (var kv in matching)
         {
-            item.WriteTo(w);
+            w.WriteRawValue(ObjectJson.WithResourceVersion(kv.Value, kv.ModRevision), skipInputValidation: true);
         }
 
         w.WriteEndArray();
@@ -109,7 +109,7 @@ internal sealed partial class RestHandler
                 var list = await store.ListAsync(prefix, 0, null, 0, stop.Token);
                 foreach (var kv in list.Items.Where(kv => filter.Matches(kv.Value)))
                 {
-                    await WriteEventAsync(body, "ADDED", ObjectJson.FromStorage(kv.Value, kv.ModRevision), table, stop.Token);
+                    await WriteEventAsync(body, "ADDED", kv.Value, kv.ModRevision, table, stop.Token);
                 }
 
                 after = list.Revision;
@@ -135,7 +135,7 @@ internal sealed partial class RestHandler
                 };
                 if (type is not null)
                 {
-                    await WriteEventAsync(body, type, ObjectJson.FromStorage(e.Kv.Value, e.Revision), table, stop.Token);
+                    await WriteEventAsync(body, type, e.Kv.Value, e.Revision, table, stop.Token);
                 }
             }
         }
@@ -156,7 +156,7 @@ internal sealed partial class RestHandler
         }
     }
 
-    private static async Task WriteEventAsync(Stream body, string type, JsonObject obj, WatchTable? table, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(Stream body, string type, byte[] stored, long revision, WatchTable? table, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -166,11 +166,11 @@ internal sealed partial class RestHandler
             w.WritePropertyName("object");
             if (table is null)
             {
-                obj.WriteTo(w);
+                w.WriteRawValue(ObjectJson.WithResourceVersion(stored, revision), skipInputValidation: true);
             }
             else
             {
-                table.Write(w, obj);
+                table.Write(w, ObjectJson.FromStorage(stored, revision));
             }
 
             w.WriteEndObject();
