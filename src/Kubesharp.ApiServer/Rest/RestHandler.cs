@@ -391,19 +391,26 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false)
     {
         var contentType = request.ContentType ?? "application/json";
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= ObjectJson.MaxBodyBytes ? (int)request.ContentLength : 4096);
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         var tooLarge = request.ContentLength > ObjectJson.MaxBodyBytes;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        try
         {
-            // Over the limit: keep reading (and dropping) so that the client, still sending, gets the 413
-            // instead of a reset connection. Kestrel's own limit (ApiServerHost) bounds how much is drained.
-            tooLarge |= buffer.Length + read > ObjectJson.MaxBodyBytes;
-            if (!tooLarge)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                // Over the limit: keep reading (and dropping) so that the client, still sending, gets the 413
+                // instead of a reset connection. Kestrel's own limit (ApiServerHost) bounds how much is drained.
+                tooLarge |= buffer.Length + read > ObjectJson.MaxBodyBytes;
+                if (!tooLarge)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
             }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         if (tooLarge)
