@@ -267,7 +267,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         var options = await ReadDeleteOptionsAsync(context.Request);
         var (obj, held) = await DeleteOneAsync(resource, ns, name, options, context.RequestAborted)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        if (held)
+        // Upstream returns the pod itself (its registry sets ReturnDeletedObject); other kinds get a Status once gone.
+        if (held || IsPod(resource))
         {
             await WriteObjectAsync(context, HttpStatusCode.OK, obj);
             return;
@@ -296,13 +297,15 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             var obj = ObjectJson.FromStorage(current.Value, current.ModRevision);
             var meta = ObjectJson.Metadata(obj);
             CheckPreconditions(resource, name, options, meta);
-            if (meta["finalizers"] is JsonArray { Count: > 0 })
+            var grace = GracePeriod(resource, obj, options);
+            if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
             {
-                // Finalizers hold the object: mark it for deletion and let their owners remove them.
+                // Finalizers hold the object, and a pod on a node is deleted gracefully: mark it for
+                // deletion and let the finalizers' owners (or the pod's kubelet) remove it.
                 if (meta["deletionTimestamp"] is null)
                 {
-                    meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow());
-                    meta["deletionGracePeriodSeconds"] = 0;
+                    meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
+                    meta["deletionGracePeriodSeconds"] = grace;
                     var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, cancellationToken);
                     if (marked.Status == WriteStatus.Conflict)
                     {
@@ -326,6 +329,28 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                     return (obj, false);
             }
         }
+    }
+
+    private static bool IsPod(ResourceInfo resource) => resource.Group.Length == 0 && resource.Kind == "Pod";
+
+    /// <summary>
+    /// Upstream's graceful deletion applies to pods alone: a pod bound to a node waits for its kubelet for
+    /// the grace period (DeleteOptions.gracePeriodSeconds, else spec.terminationGracePeriodSeconds); a pod
+    /// never scheduled goes at once, as does anything else.
+    /// </summary>
+    private static long GracePeriod(ResourceInfo resource, JsonObject obj, JsonObject? options)
+    {
+        if (!IsPod(resource) || string.IsNullOrEmpty(ObjectJson.String(obj["spec"] as JsonObject, "nodeName")))
+        {
+            return 0;
+        }
+
+        if (options?["gracePeriodSeconds"] is JsonValue requested && requested.TryGetValue<long>(out var seconds))
+        {
+            return Math.Max(0, seconds);
+        }
+
+        return obj["spec"]?["terminationGracePeriodSeconds"] is JsonValue spec && spec.TryGetValue<long>(out var fromSpec) ? Math.Max(0, fromSpec) : 30;
     }
 
     /// <summary>DELETE on a collection: every object that matches the selectors, as one list of what was deleted.</summary>
@@ -373,10 +398,20 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
     }
 
+    /// <summary>DeleteOptions from the body, with upstream's query-parameter forms filling what the body leaves out.</summary>
     private static async Task<JsonObject?> ReadDeleteOptionsAsync(HttpRequest request)
     {
         var body = await ReadBodyAsync(request, allowEmpty: true);
-        return body.Length == 0 ? null : ObjectJson.ParseObject(body);
+        var options = body.Length == 0 ? null : ObjectJson.ParseObject(body);
+        if (request.Query["gracePeriodSeconds"].ToString() is { Length: > 0 } grace)
+        {
+            options ??= new JsonObject();
+            options["gracePeriodSeconds"] ??= long.TryParse(grace, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+                ? seconds
+                : throw StatusException.BadRequest($"invalid gracePeriodSeconds \"{grace}\"");
+        }
+
+        return options;
     }
 
     private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)

@@ -63,6 +63,30 @@ public abstract class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Pods_on_a_node_are_deleted_gracefully_and_a_pod_never_scheduled_at_once()
+    {
+        using var client = server.Client();
+        V1Pod Pod(string name, string? node) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec { NodeName = node, Containers = [new V1Container { Name = "c", Image = "127.0.0.1:5000/library/busybox:1.35" }] },
+        };
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("unscheduled", null), "default");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("bound", "node-1"), "default");
+
+        var gone = await client.CoreV1.DeleteNamespacedPodAsync("unscheduled", "default");
+        var marked = await client.CoreV1.DeleteNamespacedPodAsync("bound", "default");
+        var stillThere = await client.CoreV1.ReadNamespacedPodAsync("bound", "default");
+        await client.CoreV1.DeleteNamespacedPodAsync("bound", "default", gracePeriodSeconds: 0);
+
+        Assert.Equal("unscheduled", gone.Metadata.Name);
+        Assert.Equal(30, marked.Metadata.DeletionGracePeriodSeconds);
+        Assert.NotNull(stillThere.Metadata.DeletionTimestamp);
+        var list = await client.CoreV1.ListNamespacedPodAsync("default");
+        Assert.DoesNotContain(list.Items, p => p.Metadata.Name is "bound" or "unscheduled");
+    }
+
+    [SkippableFact]
     public async Task A_stale_resource_version_is_a_409_Conflict()
     {
         using var client = server.Client();
