@@ -101,6 +101,8 @@ internal sealed partial class RestHandler
         context.Response.ContentType = table is null ? "application/json" : TableOutput.ContentType;
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         var body = context.Response.Body;
+        var bookmarks = query["allowWatchBookmarks"].ToString() is "true" or "1";
+        long delivered = 0;
         try
         {
             long after;
@@ -120,8 +122,10 @@ internal sealed partial class RestHandler
             }
 
             await body.FlushAsync(stop.Token);
+            delivered = after;
             await foreach (var e in store.WatchAsync(prefix, after, stop.Token))
             {
+                delivered = e.Revision;
                 // With a selector, an object that starts matching is ADDED and one that stops is DELETED, as upstream.
                 var nowMatches = e.Type == WatchEventType.Put && filter.Matches(e.Kv.Value);
                 var wasMatching = e.Previous is not null && filter.Matches(e.Previous.Value);
@@ -153,6 +157,12 @@ internal sealed partial class RestHandler
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // timeoutSeconds ran out, the client went away, or the server is stopping: end the stream cleanly.
+            // When the time ran out, a BOOKMARK first gives the client the newest version this watch
+            // covered (everything up to it was sent), so that its next watch resumes from there.
+            if (bookmarks && delivered > 0 && !context.RequestAborted.IsCancellationRequested && !Stopping.IsCancellationRequested)
+            {
+                await WriteBookmarkAsync(body, resource, delivered, context.RequestAborted);
+            }
         }
     }
 
@@ -178,6 +188,28 @@ internal sealed partial class RestHandler
 
         buffer.Write(Newline);
         await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteBookmarkAsync(Stream body, ResourceInfo resource, long revision, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "BOOKMARK");
+            w.WriteStartObject("object");
+            w.WriteString("kind", resource.Kind);
+            w.WriteString("apiVersion", resource.GroupVersion);
+            w.WriteStartObject("metadata");
+            w.WriteString("resourceVersion", revision.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        buffer.Write(Newline);
+        await body.WriteAsync(buffer.ToArray(), cancellationToken);
         await body.FlushAsync(cancellationToken);
     }
 

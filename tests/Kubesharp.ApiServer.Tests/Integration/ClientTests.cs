@@ -198,6 +198,22 @@ public abstract class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task A_watch_that_times_out_ends_with_a_bookmark_of_the_newest_version_it_covered()
+    {
+        using var client = server.Client();
+        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("bookmarked", "1"), "default");
+        using var http = server.Http();
+
+        var body = await http.GetStringAsync($"/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion={created.Metadata.ResourceVersion}");
+
+        var last = JsonDocument.Parse(body.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal("BOOKMARK", last.GetProperty("type").GetString());
+        Assert.Equal("ConfigMap", last.GetProperty("object").GetProperty("kind").GetString());
+        var bookmark = long.Parse(last.GetProperty("object").GetProperty("metadata").GetProperty("resourceVersion").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(bookmark >= long.Parse(created.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [SkippableFact]
     public async Task A_watch_from_a_compacted_version_gets_an_ERROR_event_with_410()
     {
         using var client = server.Client();
