@@ -5,6 +5,7 @@ using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Validation;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -68,6 +69,7 @@ internal sealed partial class RestHandler
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var stored = JsonNode.Parse(current.Value)!.AsObject();
             var updated = Merge(resource, stored, patched, subresource == "status");
+            Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
             {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
@@ -157,6 +158,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
 
         ObjectJson.ValidateName(resource, name);
+        Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, obj);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectJson.Time(time.GetUtcNow());
         metadata.Remove("deletionTimestamp");
@@ -207,6 +209,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
         var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
+        Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
         var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
         switch (result.Status)
         {

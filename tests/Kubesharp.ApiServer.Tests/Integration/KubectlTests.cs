@@ -246,6 +246,20 @@ public abstract class KubectlTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task A_deployment_whose_selector_misses_its_template_is_invalid()
+    {
+        var path = Path.ChangeExtension(WriteTemp(""), ".yaml");
+        File.WriteAllText(path, Deployment.Replace("NS", "default", StringComparison.Ordinal).Replace("matchLabels: {app: web}", "matchLabels: {app: other}", StringComparison.Ordinal));
+
+        var (code, _, stderr) = await server.KubectlAsync("create", "-f", path);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("is invalid", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.template.metadata.labels", stderr, StringComparison.Ordinal);
+        Assert.Contains("`selector` does not match template `labels`", stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task An_invalid_name_is_refused_with_the_field()
     {
         var (code, _, stderr) = await server.KubectlAsync("create", "-f", WriteTemp(Manifest("Bad_Name", "default", "x")));
