@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 
@@ -12,7 +11,7 @@ namespace Kubesharp.Api.Validation;
 /// selector agreeing with its template's labels; port ranges. Each broken rule is one cause with its
 /// field path and upstream's message; the server answers 422 Invalid with all of them. Stateless.
 /// </summary>
-public static partial class Validator
+public static class Validator
 {
     /// <summary>The causes of <paramref name="obj"/> (defaulted, as it would be stored); empty when valid.</summary>
     public static IReadOnlyList<StatusCause> Validate(string group, string kind, JsonObject obj)
@@ -98,9 +97,9 @@ public static partial class Validator
             {
                 causes.Add(Required(field + ".name"));
             }
-            else if (name.Length > 63 || !Dns1123Label().IsMatch(name))
+            else if (!Names.IsDns1123Label(name))
             {
-                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", field + ".name"));
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {Names.Dns1123LabelMessage}", field + ".name"));
             }
             else if (!seen.Add(name))
             {
@@ -154,7 +153,4 @@ public static partial class Validator
     }
 
     private static StatusCause Required(string field) => new("FieldValueRequired", "Required value", field);
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1123Label();
 }

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Validation;
 
 namespace Kubesharp.ApiServer.Rest;
 
 /// <summary>Object metadata handling on JSON trees: parsing bodies, stamping and checking metadata.</summary>
-internal static partial class ObjectJson
+internal static class ObjectJson
 {
     /// <summary>Largest request body accepted, as upstream (3 MiB).</summary>
     public const int MaxBodyBytes = 3 * 1024 * 1024;
@@ -122,22 +122,12 @@ internal static partial class ObjectJson
     /// <summary>Upstream's name rules: a DNS-1123 subdomain for most kinds, a DNS-1123 label for namespaces.</summary>
     public static void ValidateName(ResourceInfo resource, string name)
     {
-        var causes = new List<StatusCause>();
-        if (resource.Kind == "Namespace")
+        var (valid, message) = resource.Kind == "Namespace"
+            ? (Names.IsDns1123Label(name), Names.Dns1123LabelMessage)
+            : (Names.IsDns1123Subdomain(name), Names.Dns1123SubdomainMessage);
+        if (!valid)
         {
-            if (name.Length > 63 || !Dns1123Label().IsMatch(name))
-            {
-                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", "metadata.name"));
-            }
-        }
-        else if (name.Length > 253 || !Dns1123Subdomain().IsMatch(name))
-        {
-            causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')", "metadata.name"));
-        }
-
-        if (causes.Count > 0)
-        {
-            throw StatusException.Invalid(resource.Group, resource.Kind, name, causes);
+            throw StatusException.Invalid(resource.Group, resource.Kind, name, [new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {message}", "metadata.name")]);
         }
     }
 
@@ -153,10 +143,4 @@ internal static partial class ObjectJson
 
         return (prefix.Length > 58 ? prefix[..58] : prefix) + new string(suffix);
     }
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1123Label();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex Dns1123Subdomain();
 }
