@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Cache;
 using Kubesharp.ApiServer.Discovery;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.Pki;
@@ -35,6 +36,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ResourceTable _table = BuiltinResources.Table;
     private WebApplication? _app;
+    private WatchCache? _cache;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -56,6 +58,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         Directory.CreateDirectory(_options.DataDir);
         var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, Dns.GetHostName(), _options.ServiceAddress, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
         await BootstrapAsync(cancellationToken);
+        _cache = new WatchCache(_store, _loggers.CreateLogger("watch-cache"), _options.WatchCacheCapacity);
+        await _cache.StartAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -79,7 +83,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var router = new ApiRouter(_store, _table, _time, _loggers.CreateLogger("kube-apiserver"), app.Lifetime.ApplicationStopping);
+        var router = new ApiRouter(new RestHandler(_store, _table, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval }, _table, _loggers.CreateLogger("kube-apiserver"));
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -96,6 +100,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (_app is not null)
         {
             await _app.StopAsync(cancellationToken);
+        }
+
+        if (_cache is not null)
+        {
+            await _cache.DisposeAsync();
         }
     }
 
@@ -129,11 +138,16 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await _app.DisposeAsync();
         }
+
+        if (_cache is not null)
+        {
+            await _cache.DisposeAsync();
+        }
     }
 
-    private sealed class ApiRouter(IStore store, ResourceTable table, TimeProvider time, ILogger logger, CancellationToken stopping)
+    private sealed class ApiRouter(RestHandler rest, ResourceTable table, ILogger logger)
     {
-        private readonly RestHandler _rest = new(store, table, time) { Stopping = stopping };
+        private readonly RestHandler _rest = rest;
         private readonly DiscoveryDocuments _discovery = new(table);
         private readonly ApiMetrics _metrics = new();
 

@@ -16,4 +16,10 @@ public sealed record ApiServerOptions
 
     /// <summary>How long SIGTERM waits for requests in flight before closing.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Events kept per resource in the watch cache's window.</summary>
+    public int WatchCacheCapacity { get; init; } = 8192;
+
+    /// <summary>How often a watch that allows bookmarks gets one.</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

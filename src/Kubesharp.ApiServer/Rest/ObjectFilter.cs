@@ -12,9 +12,6 @@ namespace Kubesharp.ApiServer.Rest;
 /// </summary>
 internal sealed class ObjectFilter
 {
-    // Upstream's boolean field labels read "false" when the field is absent.
-    private static readonly HashSet<string> BooleanFields = new(StringComparer.Ordinal) { "spec.unschedulable", "spec.hostNetwork" };
-
     private ObjectFilter(LabelSelector labels, FieldSelector fields)
     {
         Labels = labels;
@@ -43,7 +40,20 @@ internal sealed class ObjectFilter
     }
 
     public bool Matches(JsonElement obj) =>
-        (Labels.IsEmpty || Labels.Matches(obj)) && (Fields.IsEmpty || Fields.Matches(obj, FieldValue));
+        (Labels.IsEmpty || Labels.Matches(obj)) && (Fields.IsEmpty || Fields.Matches(obj, ObjectFieldValues.Read));
+
+    /// <summary>Matches a cached object on its precomputed labels and field values.</summary>
+    public bool Matches(Cache.CachedObject obj, IReadOnlyList<string> fieldSelectors)
+    {
+        if (IsEmpty)
+        {
+            return true;
+        }
+
+        var selectable = obj.GetSelectable(fieldSelectors);
+        return (Labels.IsEmpty || Labels.Matches(selectable.Labels))
+            && (Fields.IsEmpty || Fields.Matches(selectable, static (s, field) => s.Fields.TryGetValue(field, out var value) ? value : ""));
+    }
 
     public bool Matches(byte[] stored)
     {
@@ -54,28 +64,5 @@ internal sealed class ObjectFilter
 
         using var doc = JsonDocument.Parse(stored);
         return Matches(doc.RootElement);
-    }
-
-    private static string? FieldValue(JsonElement obj, string field)
-    {
-        // The core Event field "source" is the reporting component, as upstream's field label conversion.
-        var path = field == "source" ? "source.component" : field;
-        var current = obj;
-        foreach (var part in path.Split('.'))
-        {
-            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(part, out current))
-            {
-                return BooleanFields.Contains(field) ? "false" : "";
-            }
-        }
-
-        return current.ValueKind switch
-        {
-            JsonValueKind.String => current.GetString(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Number => current.GetRawText(),
-            _ => "",
-        };
     }
 }

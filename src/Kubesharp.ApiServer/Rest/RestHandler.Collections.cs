@@ -14,18 +14,9 @@ internal sealed partial class RestHandler
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
-    private async Task ListAsync(HttpContext context, ResourceInfo resource, string? ns)
+    /// <summary>A list read from the store: pages (limit, continue), exact versions, and the cache's fallback.</summary>
+    private async Task ListFromStoreAsync(HttpContext context, ResourceInfo resource, string? ns, ObjectFilter filter, long limit, string? continueToken, long revision)
     {
-        var query = context.Request.Query;
-        var limit = ParseLong(query["limit"], "limit");
-        var continueToken = query["continue"].ToString() is { Length: > 0 } c ? c : null;
-        long revision = 0;
-        if (query["resourceVersionMatch"].ToString() == "Exact")
-        {
-            revision = ParseLong(query["resourceVersion"], "resourceVersion");
-        }
-
-        var filter = ObjectFilter.FromQuery(query, resource);
         ListResult page;
         try
         {
@@ -83,25 +74,18 @@ internal sealed partial class RestHandler
     /// (or "0") the current objects come first as ADDED; a version older than the kept history ends
     /// the stream with an ERROR event carrying a 410 Expired Status, as upstream.
     /// </summary>
-    private async Task WatchAsync(HttpContext context, ResourceInfo resource, string? ns)
+    /// <summary>
+    /// A watch read from the store's own watch: used when the cache's event window no longer reaches back
+    /// to the requested version, but the store's history still does.
+    /// </summary>
+    private async Task WatchFromStoreAsync(HttpContext context, ResourceInfo resource, string? ns, WatchRequest request, CancellationTokenSource stop)
     {
-        var query = context.Request.Query;
-        var rv = query["resourceVersion"].ToString();
-        var timeout = ParseLong(query["timeoutSeconds"], "timeoutSeconds");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, Stopping);
-        if (timeout > 0)
-        {
-            stop.CancelAfter(TimeSpan.FromSeconds(timeout));
-        }
-
+        var rv = request.ResourceVersion;
         var prefix = resource.StoragePrefixFor(ns);
-        var filter = ObjectFilter.FromQuery(query, resource);
-        var table = TableOutput.Wanted(context.Request) ? new WatchTable(resource, query["includeObject"].ToString(), time) : null;
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = table is null ? "application/json" : TableOutput.ContentType;
-        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        var filter = request.Filter;
+        var table = request.Table;
         var body = context.Response.Body;
-        var bookmarks = query["allowWatchBookmarks"].ToString() is "true" or "1";
+        var bookmarks = request.Bookmarks;
         long delivered = 0;
         try
         {

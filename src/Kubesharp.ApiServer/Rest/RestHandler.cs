@@ -16,7 +16,7 @@ namespace Kubesharp.ApiServer.Rest;
 /// update (and /status), delete. Metadata is stamped and checked here as upstream's generic registry
 /// does; per-kind validation and defaulting (strategies) come on top.
 /// </summary>
-internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time)
+internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time, Cache.WatchCache watchCache)
 {
     /// <summary>Cancelled when the server begins to stop: watches end cleanly instead of holding shutdown.</summary>
     public CancellationToken Stopping { get; set; }
@@ -420,6 +420,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)
     {
         var namespaces = table.Find("", "v1", "namespaces")!;
+        if (watchCache.TryGetLoaded(namespaces.StoragePrefix) is { } cached && cached.Contains(namespaces.StorageKey(null, ns)))
+        {
+            return;
+        }
+
         if (await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) is null)
         {
             throw StatusException.NotFound("", "namespaces", ns);

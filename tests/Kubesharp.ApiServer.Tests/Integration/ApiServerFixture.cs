@@ -56,9 +56,12 @@ public abstract class ApiServerFixture : IAsyncLifetime
     public Kubernetes Client() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
 
     /// <summary>A raw HTTPS client that trusts the cluster CA and presents the admin certificate.</summary>
-    public HttpClient Http()
+    public HttpClient Http() => HttpFor(Host);
+
+    /// <summary>A raw HTTPS client for any running <paramref name="host"/>, trusting its CA, with its admin certificate.</summary>
+    public static HttpClient HttpFor(ApiServerHost host)
     {
-        var pki = Host.Pki!;
+        var pki = host.Pki!;
         var handler = new HttpClientHandler();
         handler.ClientCertificates.Add(pki.Admin);
         handler.ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
@@ -69,7 +72,7 @@ public abstract class ApiServerFixture : IAsyncLifetime
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             return cert is not null && chain.Build(cert);
         };
-        return new HttpClient(handler) { BaseAddress = Host.Url, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>Runs the real kubectl against this server; skips the test when kubectl is not installed.</summary>
@@ -140,6 +143,9 @@ public sealed class SqliteApiServerFixture : ApiServerFixture
 public sealed class EtcdApiServerFixture : ApiServerFixture
 {
     private EtcdProcess? _etcd;
+
+    /// <summary>The private etcd's client URL, so that a test can start a second API server on it.</summary>
+    public string EtcdEndpoint => _etcd?.Endpoint ?? throw new SkipException("etcd is not running");
 
     protected override async Task<IStore> OpenStoreAsync()
     {
