@@ -134,6 +134,15 @@ internal sealed class ResourceCache
         }
     }
 
+    /// <summary>The cached state of <paramref name="key"/>, possibly behind the store; null when not cached.</summary>
+    public CachedObject? TryGet(string key)
+    {
+        lock (_gate)
+        {
+            return _objects.GetValueOrDefault(key);
+        }
+    }
+
     /// <summary>Every live object sorted by key, and the revision this state is at.</summary>
     public (CachedObject[] Items, long Revision) Snapshot()
     {

@@ -60,6 +60,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         await BootstrapAsync(cancellationToken);
         _cache = new WatchCache(_store, _loggers.CreateLogger("watch-cache"), _options.WatchCacheCapacity);
         await _cache.StartAsync(cancellationToken);
+        // Every namespaced create checks its namespace: keep namespaces in the cache from the start.
+        var namespaces = _table.Find("", "v1", "namespaces")!;
+        await _cache.GetAsync(namespaces.StoragePrefix, namespaces.FieldSelectors, cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

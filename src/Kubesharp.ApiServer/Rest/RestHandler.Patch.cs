@@ -13,7 +13,12 @@ namespace Kubesharp.ApiServer.Rest;
 
 internal sealed partial class RestHandler
 {
-    private const int PatchRetries = 5;
+    /// <summary>
+    /// A write without a precondition starts again on the newest object after a lost compare-and-swap,
+    /// as upstream's GuaranteedUpdate; each retry gets the newest value from the failed write itself, so
+    /// this bound is only a guard against a livelock, far above what contention produces.
+    /// </summary>
+    private const int PatchRetries = 1000;
 
     /// <summary>
     /// PATCH as upstream's patcher: read the live object, apply the patch (JSON patch, merge patch, or
@@ -40,11 +45,15 @@ internal sealed partial class RestHandler
 
         var patch = await ReadPatchBodyAsync(context.Request);
         var key = resource.StorageKey(ns, name);
+        KeyValue? known = null;
         for (var attempt = 0; ; attempt++)
         {
-            var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            // The first attempt starts from the watch cache when it holds the object: the compare-and-swap
+            // below is on that version, so a stale copy costs a retry on the store's value, never a lost write.
+            var current = await ReadForWriteAsync(resource, key, attempt == 0, known, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            known = null;
             // Stored objects carry no resourceVersion, so one in the result came from the patch itself.
-            var live = JsonNode.Parse(current.Value)!;
+            var live = current.Object.DeepClone();
             var liveVersion = current.ModRevision.ToString(CultureInfo.InvariantCulture);
             var patched = contentType switch
             {
@@ -58,6 +67,11 @@ internal sealed partial class RestHandler
             var requested = ObjectJson.String(meta, "resourceVersion");
             if (requested is not null && requested != liveVersion)
             {
+                if (current.FromCache)
+                {
+                    continue;
+                }
+
                 throw StatusException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
 
@@ -67,8 +81,7 @@ internal sealed partial class RestHandler
             }
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
-            var stored = JsonNode.Parse(current.Value)!.AsObject();
-            var updated = Merge(resource, stored, patched, subresource == "status");
+            var updated = Merge(resource, current.Object, patched, subresource == "status");
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
@@ -79,10 +92,38 @@ internal sealed partial class RestHandler
                     return;
                 case WriteStatus.NotFound:
                     throw StatusException.NotFound(resource.Group, resource.Plural, name);
-                case WriteStatus.Conflict when requested is not null || attempt >= PatchRetries:
+                case WriteStatus.Conflict when (requested is not null && !current.FromCache) || attempt >= PatchRetries:
                     throw StatusException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
+                case WriteStatus.Conflict:
+                    known = result.Current;
+                    break;
             }
         }
+    }
+
+    /// <summary>The live object a write starts from, without its resourceVersion, and where it came from.</summary>
+    private sealed record Live(JsonObject Object, long ModRevision, bool FromCache);
+
+    /// <summary>
+    /// The object a write starts from: <paramref name="known"/> when the store just handed it back (a lost
+    /// compare-and-swap), else the watch cache's copy when <paramref name="allowCache"/> and it has one, else
+    /// the store's. Null when the object does not exist.
+    /// </summary>
+    private async ValueTask<Live?> ReadForWriteAsync(ResourceInfo resource, string key, bool allowCache, KeyValue? known, CancellationToken cancellationToken)
+    {
+        if (known is not null)
+        {
+            return new Live(JsonNode.Parse(known.Value)!.AsObject(), known.ModRevision, false);
+        }
+
+        if (allowCache && watchCache.TryGetLoaded(resource.StoragePrefix)?.TryGet(key) is { } cached)
+        {
+            var obj = JsonNode.Parse(cached.Json)!.AsObject();
+            ObjectJson.Metadata(obj).Remove("resourceVersion");
+            return new Live(obj, cached.ModRevision, true);
+        }
+
+        return await store.GetAsync(key, 0, cancellationToken) is { } kv ? new Live(JsonNode.Parse(kv.Value)!.AsObject(), kv.ModRevision, false) : null;
     }
 
     private static async Task<byte[]> ReadPatchBodyAsync(HttpRequest request)

@@ -197,30 +197,45 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
 
         var key = resource.StorageKey(ns, name);
-        var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        var expected = current.ModRevision;
+        long? requested = null;
         if (ObjectJson.String(metadata, "resourceVersion") is { Length: > 0 } rv)
         {
-            if (!long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out expected))
-            {
-                throw StatusException.BadRequest($"invalid resourceVersion \"{rv}\"");
-            }
+            requested = long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw StatusException.BadRequest($"invalid resourceVersion \"{rv}\"");
         }
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
-        var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
-        Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-        var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
-        switch (result.Status)
+        KeyValue? known = null;
+        for (var attempt = 0; ; attempt++)
         {
-            case WriteStatus.NotFound:
-                throw StatusException.NotFound(resource.Group, resource.Plural, name);
-            case WriteStatus.Conflict:
-                throw StatusException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
-        }
+            // As in PatchAsync: the cache's copy first, the store's after a lost compare-and-swap.
+            var current = await ReadForWriteAsync(resource, key, attempt == 0, known, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
+            known = null;
+            if (requested is { } wanted && wanted != current.ModRevision && current.FromCache)
+            {
+                continue;
+            }
 
-        ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
-        await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+            var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
+            Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
+            var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), requested ?? current.ModRevision, null, context.RequestAborted);
+            switch (result.Status)
+            {
+                case WriteStatus.Ok:
+                    ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
+                    await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+                    return;
+                case WriteStatus.NotFound:
+                    throw StatusException.NotFound(resource.Group, resource.Plural, name);
+                case WriteStatus.Conflict when requested is not null || attempt >= PatchRetries:
+                    throw StatusException.Conflict(resource.Group, resource.Plural, name, "the object has been modified; please apply your changes to the latest version and try again");
+                case WriteStatus.Conflict:
+                    // An unconditional update (no resourceVersion) starts again on the new object, as upstream.
+                    known = result.Current;
+                    break;
+            }
+        }
     }
 
     /// <summary>

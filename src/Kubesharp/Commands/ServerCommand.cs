@@ -57,7 +57,10 @@ internal static class ServerCommand
     private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, CancellationToken cancellationToken)
     {
         var dataDir = serverOptions.DataDir;
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            // ASP.NET Core logs two lines per request at Information; upstream logs requests only when asked.
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         var logger = loggerFactory.CreateLogger("kubesharp-server");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

@@ -71,6 +71,25 @@ public abstract class WatchCacheTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Concurrent_patches_that_start_from_the_cache_lose_no_write()
+    {
+        using var http = server.Http();
+        await http.GetStringAsync("/api/v1/namespaces/default/configmaps");
+        await CreateConfigMapAsync(http, "default", "concurrent");
+
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+        {
+            using var patch = new StringContent($$$"""{"data":{"k{{{i}}}":"v"}}""", Encoding.UTF8, "application/merge-patch+json");
+            using var response = await http.PatchAsync("/api/v1/namespaces/default/configmaps/concurrent", patch);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }));
+
+        using var read = JsonDocument.Parse(await http.GetStringAsync("/api/v1/namespaces/default/configmaps/concurrent"));
+        var data = read.RootElement.GetProperty("data");
+        Assert.All(Enumerable.Range(0, 24), i => Assert.Equal("v", data.GetProperty($"k{i}").GetString()));
+    }
+
+    [SkippableFact]
     public async Task A_version_ahead_of_the_cache_is_a_504_Too_large_resource_version()
     {
         using var http = server.Http();
