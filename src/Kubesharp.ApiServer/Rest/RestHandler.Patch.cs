@@ -83,12 +83,12 @@ internal sealed partial class RestHandler
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource == "status");
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-            var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);
+            var stored = ObjectJson.ToStorage(updated);
+            var result = await store.UpdateAsync(key, stored, current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:
-                    ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
-                    await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+                    await WriteStoredAsync(context, HttpStatusCode.OK, stored, result.Revision);
                     return;
                 case WriteStatus.NotFound:
                     throw StatusException.NotFound(resource.Group, resource.Plural, name);

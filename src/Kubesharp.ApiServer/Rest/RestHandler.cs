@@ -175,14 +175,14 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var result = await store.CreateAsync(resource.StorageKey(ns, name), ObjectJson.ToStorage(obj), null, context.RequestAborted);
+        var stored = ObjectJson.ToStorage(obj);
+        var result = await store.CreateAsync(resource.StorageKey(ns, name), stored, null, context.RequestAborted);
         if (result.Status == WriteStatus.AlreadyExists)
         {
             throw StatusException.AlreadyExists(resource.Group, resource.Plural, name);
         }
 
-        metadata["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
-        await WriteObjectAsync(context, HttpStatusCode.Created, obj);
+        await WriteStoredAsync(context, HttpStatusCode.Created, stored, result.Revision);
     }
 
     private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
@@ -219,12 +219,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-            var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), requested ?? current.ModRevision, null, context.RequestAborted);
+            var stored = ObjectJson.ToStorage(updated);
+            var result = await store.UpdateAsync(key, stored, requested ?? current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:
-                    ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
-                    await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+                    await WriteStoredAsync(context, HttpStatusCode.OK, stored, result.Revision);
                     return;
                 case WriteStatus.NotFound:
                     throw StatusException.NotFound(resource.Group, resource.Plural, name);
@@ -487,6 +487,14 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Answers with an object as just written: its stored bytes with the new resourceVersion spliced in, no second serialisation.</summary>
+    internal static async Task WriteStoredAsync(HttpContext context, HttpStatusCode code, byte[] stored, long revision)
+    {
+        context.Response.StatusCode = (int)code;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(ObjectJson.WithResourceVersion(stored, revision), context.RequestAborted);
     }
 
     internal static async Task WriteObjectAsync(HttpContext context, HttpStatusCode code, JsonNode obj)
