@@ -99,8 +99,37 @@ public sealed class StatusException : Exception
 
     public static StatusException ServiceUnavailable(string message) => new(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", message);
 
+    /// <summary>
+    /// Upstream's <c>NewForbidden</c>: 403 with reason Forbidden, <c>RESOURCE[.GROUP] "NAME" is forbidden: WHY</c>. Used for
+    /// refusals by the API itself (an eviction against a broken disruption budget), not by authorization.
+    /// </summary>
+    public static StatusException Forbidden(string group, string resource, string name, string why) =>
+        new(HttpStatusCode.Forbidden, "Forbidden", $"{Qualified(group, resource)} \"{name}\" is forbidden: {why}", new StatusDetails(name, group, resource, null, []));
+
+    /// <summary>
+    /// Upstream's <c>NewTooManyRequests</c>: 429 with reason TooManyRequests. A positive
+    /// <paramref name="retryAfterSeconds"/> goes into <c>details.retryAfterSeconds</c> and the <c>Retry-After</c> header, as
+    /// the apiserver writes it; clients such as <c>kubectl drain</c> retry on 429.
+    /// </summary>
+    public static StatusException TooManyRequests(string message, int retryAfterSeconds, IReadOnlyList<StatusCause>? causes = null) =>
+        new((HttpStatusCode)429, "TooManyRequests", message, new StatusDetails(null, null, null, null, causes ?? [], retryAfterSeconds))
+        {
+            Headers = RetryAfter(retryAfterSeconds),
+        };
+
+    /// <summary>Upstream's <c>NewTimeoutError</c>: 504 with reason Timeout and the message prefixed <c>Timeout: </c>.</summary>
+    public static StatusException Timeout(string message, int retryAfterSeconds) =>
+        new(HttpStatusCode.GatewayTimeout, "Timeout", $"Timeout: {message}", new StatusDetails(null, null, null, null, [], retryAfterSeconds))
+        {
+            Headers = RetryAfter(retryAfterSeconds),
+        };
+
+    private static Dictionary<string, string>? RetryAfter(int seconds) =>
+        seconds > 0 ? new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null;
+
     private static string Qualified(string group, string resource) => group.Length == 0 ? resource : $"{resource}.{group}";
 }
 
 /// <summary>The <c>details</c> of a Status.</summary>
-public sealed record StatusDetails(string? Name, string? Group, string? Resource, string? Kind, IReadOnlyList<StatusCause> Causes);
+/// <param name="RetryAfterSeconds">How long a client should wait before retrying; 0 (left out of the body) when unsaid.</param>
+public sealed record StatusDetails(string? Name, string? Group, string? Resource, string? Kind, IReadOnlyList<StatusCause> Causes, int RetryAfterSeconds = 0);

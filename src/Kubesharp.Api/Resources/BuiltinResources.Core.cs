@@ -12,6 +12,8 @@ public static partial class BuiltinResources
         Row("", "v1", "Pod", "pods", ResourceScope.Namespaced, shortNames: ["po"], categories: ["all"], status: true,
             subresources: [Sub("binding", "", "v1", "Binding", "create"), Sub("eviction", "policy", "v1", "Eviction", "create")],
             fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"]),
+        // The older form of pods/NAME/binding, create only: the Binding's metadata.name names the pod (upstream's LegacyBindingREST).
+        Row("", "v1", "Binding", "bindings", ResourceScope.Namespaced, verbs: ["create"]),
         Row("", "v1", "ConfigMap", "configmaps", ResourceScope.Namespaced, shortNames: ["cm"]),
         Row("", "v1", "Secret", "secrets", ResourceScope.Namespaced, fields: ["type"]),
         Row("", "v1", "ServiceAccount", "serviceaccounts", ResourceScope.Namespaced, shortNames: ["sa"]),

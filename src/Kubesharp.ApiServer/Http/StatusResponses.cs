@@ -75,6 +75,11 @@ internal static class StatusResponses
                 w.WriteEndArray();
             }
 
+            if (d.RetryAfterSeconds > 0)
+            {
+                w.WriteNumber("retryAfterSeconds", d.RetryAfterSeconds);
+            }
+
             w.WriteEndObject();
         }
 

@@ -27,6 +27,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var resource = path.Resource!;
         var method = context.Request.Method;
+        if (await TryPodActionAsync(context, path))
+        {
+            return;
+        }
+
         if (path.Subresource == "scale" && resource.Subresource("scale") is not null && path.Name is not null)
         {
             await ScaleAsync(context, resource, path.Namespace, path.Name);
@@ -354,11 +359,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     /// <summary>
     /// Upstream's graceful deletion applies to pods alone: a pod bound to a node waits for its kubelet for
     /// the grace period (DeleteOptions.gracePeriodSeconds, else spec.terminationGracePeriodSeconds); a pod
-    /// never scheduled goes at once, as does anything else.
+    /// never scheduled or already terminated (Succeeded, Failed) goes at once, as does anything else.
     /// </summary>
     private static long GracePeriod(ResourceInfo resource, JsonObject obj, JsonObject? options)
     {
-        if (!IsPod(resource) || string.IsNullOrEmpty(ObjectJson.String(obj["spec"] as JsonObject, "nodeName")))
+        if (!IsPod(resource) || string.IsNullOrEmpty(ObjectJson.String(obj["spec"] as JsonObject, "nodeName"))
+            || ObjectJson.String(obj["status"] as JsonObject, "phase") is "Succeeded" or "Failed")
         {
             return 0;
         }

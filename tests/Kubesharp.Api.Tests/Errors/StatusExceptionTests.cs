@@ -58,4 +58,33 @@ public sealed class StatusExceptionTests
         Assert.Equal("", e.Reason);
         Assert.Equal("map: map[image:nginx] does not contain declared merge key: name", e.Message);
     }
+
+    [Fact]
+    public void Too_many_requests_carries_its_causes_and_a_retry_after_only_when_positive()
+    {
+        var blocked = StatusException.TooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0,
+            [new StatusCause("DisruptionBudget", "The disruption budget web needs 2 healthy pods and has 2 currently", null)]);
+        var later = StatusException.TooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10);
+
+        Assert.Equal(429, (int)blocked.Code);
+        Assert.Equal("TooManyRequests", blocked.Reason);
+        Assert.Equal("DisruptionBudget", Assert.Single(blocked.Details!.Causes).Reason);
+        Assert.Equal(0, blocked.Details.RetryAfterSeconds);
+        Assert.Null(blocked.Headers);
+        Assert.Equal(10, later.Details!.RetryAfterSeconds);
+        Assert.Equal("10", later.Headers!["Retry-After"]);
+    }
+
+    [Fact]
+    public void Forbidden_and_timeout_read_as_upstream()
+    {
+        var forbidden = StatusException.Forbidden("policy", "poddisruptionbudget", "web", "pdb disruptions allowed is negative");
+        var timeout = StatusException.Timeout("couldn't update PodDisruptionBudget \"web\" due to conflicts", 10);
+
+        Assert.Equal((HttpStatusCode.Forbidden, "Forbidden"), (forbidden.Code, forbidden.Reason));
+        Assert.Equal("poddisruptionbudget.policy \"web\" is forbidden: pdb disruptions allowed is negative", forbidden.Message);
+        Assert.Equal((HttpStatusCode.GatewayTimeout, "Timeout"), (timeout.Code, timeout.Reason));
+        Assert.Equal("Timeout: couldn't update PodDisruptionBudget \"web\" due to conflicts", timeout.Message);
+        Assert.Equal("10", timeout.Headers!["Retry-After"]);
+    }
 }

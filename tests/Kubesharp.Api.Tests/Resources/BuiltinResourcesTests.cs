@@ -27,7 +27,8 @@ public sealed class BuiltinResourcesTests
     [Fact]
     public void Every_row_has_known_verbs_including_get_and_list()
     {
-        foreach (var r in Rows)
+        // bindings is create only upstream: the older form of pods/NAME/binding, which stores nothing of its own.
+        foreach (var r in Rows.Where(r => r.Plural != "bindings"))
         {
             Assert.True(r.Verbs.Count > 0, $"{r.Plural}.{r.Group} has no verbs");
             Assert.True(r.Verbs.All(ResourceInfo.AllVerbs.Contains), $"{r.Plural}.{r.Group} has verbs outside the standard eight: {string.Join(",", r.Verbs)}");
@@ -56,7 +57,7 @@ public sealed class BuiltinResourcesTests
     [Fact]
     public void Every_row_has_a_printer_or_the_default()
     {
-        var defaults = Rows.Where(TablePrinter.UsesDefault).Select(r => r.Plural).Order(StringComparer.Ordinal);
+        var defaults = Rows.Where(r => r.Supports("list") && TablePrinter.UsesDefault(r)).Select(r => r.Plural).Order(StringComparer.Ordinal);
 
         // Upstream has no printer for these four; their tables are Name and Created At.
         Assert.Equal(["clusterroles", "customresourcedefinitions", "limitranges", "roles"], defaults);
@@ -81,6 +82,28 @@ public sealed class BuiltinResourcesTests
             .ToList();
 
         Assert.Equal(["ev: ,events.k8s.io"], shared);
+    }
+
+    [Fact]
+    public void Bindings_are_create_only_as_upstream_serves_them()
+    {
+        var bindings = BuiltinResources.Table.Find("", "v1", "bindings");
+
+        Assert.NotNull(bindings);
+        Assert.Equal(("Binding", "binding", true), (bindings!.Kind, bindings.Singular, bindings.Namespaced));
+        Assert.Equal(["create"], bindings.Verbs);
+        Assert.Empty(bindings.Subresources);
+    }
+
+    [Fact]
+    public void Pod_binding_and_eviction_are_create_only_with_upstreams_kinds()
+    {
+        var pods = BuiltinResources.Table.Find("", "v1", "pods")!;
+
+        Assert.Equal(("", "v1", "Binding", "create"), Facts(pods.Subresource("binding")!));
+        Assert.Equal(("policy", "v1", "Eviction", "create"), Facts(pods.Subresource("eviction")!));
+
+        static (string, string, string, string) Facts(SubresourceInfo s) => (s.Group, s.Version, s.Kind, string.Join(",", s.Verbs));
     }
 
     [Fact]
