@@ -45,12 +45,12 @@ public abstract class PodActionTests<TFixture>(TFixture server)
     }
 
     /// <summary>A budget over app=web, with the status a disruption controller would have written.</summary>
-    private static async Task<V1PodDisruptionBudget> BudgetAsync(Kubernetes client, string ns, string name, int allowed, bool observed = true, int healthy = 1, int desired = 1)
+    private static async Task<V1PodDisruptionBudget> BudgetAsync(Kubernetes client, string ns, string name, int allowed, bool observed = true, int healthy = 1, int desired = 1, string? policy = null)
     {
         var created = await client.PolicyV1.CreateNamespacedPodDisruptionBudgetAsync(new V1PodDisruptionBudget
         {
             Metadata = new V1ObjectMeta { Name = name },
-            Spec = new V1PodDisruptionBudgetSpec { MinAvailable = 1, Selector = new V1LabelSelector { MatchLabels = Web } },
+            Spec = new V1PodDisruptionBudgetSpec { MinAvailable = 1, Selector = new V1LabelSelector { MatchLabels = Web }, UnhealthyPodEvictionPolicy = policy },
         }, ns);
         created.Status = new V1PodDisruptionBudgetStatus
         {
@@ -332,6 +332,52 @@ public abstract class PodActionTests<TFixture>(TFixture server)
         Assert.False(await ExistsAsync(client, ns, "done"));
         Assert.False(await ExistsAsync(client, ns, "unready"));
         Assert.Equal(0, (await client.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync("web", ns)).Status.DisruptionsAllowed);
+    }
+
+    [SkippableFact]
+    public async Task An_unready_pod_goes_under_an_AlwaysAllow_budget_without_spending_it()
+    {
+        using var client = server.Client();
+        var ns = await NamespaceAsync(client, "evict-always");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("unready", labels: Web), ns);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("ready", labels: Web), ns);
+        await RunningAsync(client, ns, "unready", ready: false);
+        await RunningAsync(client, ns, "ready");
+        await BudgetAsync(client, ns, "web", allowed: 0, healthy: 1, desired: 2, policy: "AlwaysAllow");
+
+        await client.CoreV1.CreateNamespacedPodEvictionAsync(Eviction("unready"), "unready", ns);
+        var ready = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodEvictionAsync(Eviction("ready"), "ready", ns));
+
+        Assert.False(await ExistsAsync(client, ns, "unready"));
+        Assert.Equal((HttpStatusCode)429, ready.Response.StatusCode);
+        Assert.Null((await client.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync("web", ns)).Status.DisruptedPods);
+    }
+
+    [SkippableTheory]
+    [InlineData("another name than the URL's", "", """{"metadata":{"name":"q"}}""", 400, "BadRequest", "name in URL does not match name in Eviction object")]
+    [InlineData("another kind", "", """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}""", 400, "BadRequest", "the API version in the data (v1) does not match the expected API version (policy/v1) or kind Pod is not Eviction for pods/eviction")]
+    [InlineData("an unknown dry run", "?dryRun=Some", """{"metadata":{"name":"p"}}""", 422, "Invalid", "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Some\"}: supported values: \"All\"")]
+    [InlineData("dry runs that disagree", "?dryRun=All", """{"metadata":{"name":"p"},"deleteOptions":{"dryRun":["Other"]}}""", 500, "", "Non-matching dry-run options in request and content: [All] and [Other]")]
+    [InlineData("a budget gone negative", "", """{"metadata":{"name":"p"}}""", 403, "Forbidden", "poddisruptionbudget.policy \"web\" is forbidden: pdb disruptions allowed is negative")]
+    public async Task An_eviction_is_refused_as_upstream_refuses_it(string why, string query, string body, int code, string reason, string message)
+    {
+        using var client = server.Client();
+        // The cases share one namespace, pod and budget, which none of them may change.
+        var ns = "evict-refused";
+        if (!(await client.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns))
+        {
+            await NamespaceAsync(client, ns);
+            await client.CoreV1.CreateNamespacedPodAsync(Pod("p", labels: Web), ns);
+            await RunningAsync(client, ns, "p");
+            await BudgetAsync(client, ns, "web", allowed: -1);
+        }
+
+        var (actual, status, _) = await PostAsync($"/api/v1/namespaces/{ns}/pods/p/eviction{query}", body);
+
+        Assert.True(code == (int)actual, $"{why}: {(int)actual} {status}");
+        Assert.Equal(reason, status.TryGetProperty("reason", out var r) ? r.GetString() : "");
+        Assert.Equal(message, status.GetProperty("message").GetString());
+        Assert.True(await ExistsAsync(client, ns, "p"));
     }
 
     [SkippableFact]
