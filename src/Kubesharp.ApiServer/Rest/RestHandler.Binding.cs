@@ -26,7 +26,7 @@ internal sealed partial class RestHandler
 
         switch (resource.Plural, path.Name, path.Subresource)
         {
-            case ("pods", { } name, "binding" or "eviction"):
+            case ("pods", { } name, "binding" or "eviction") when resource.Subresource(path.Subresource) is not null:
                 if (context.Request.Method != "POST")
                 {
                     throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({context.Request.Method} pods/{path.Subresource})");
