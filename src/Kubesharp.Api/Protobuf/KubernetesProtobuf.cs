@@ -50,7 +50,7 @@ public static class KubernetesProtobuf
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, body.Length * 2));
         try
         {
-            using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 256 });
+            using var json = new Utf8JsonWriter(buffer);
             new ProtoJsonWriter(schema, json).WriteEnvelope(envelope, 0);
         }
         catch (ProtobufFormatException e)

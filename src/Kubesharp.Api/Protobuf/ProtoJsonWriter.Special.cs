@@ -10,6 +10,10 @@ internal sealed partial class ProtoJsonWriter
     private const long GoZeroTimeSeconds = -62_135_596_800;
     private const long LastSupportedSeconds = 253_402_300_799;
 
+    // Embedded JSON nests at most this deep; with MaxDepth messages around it the document stays far below the
+    // writer's limit (1,000), and the server's own parse of the result applies its limit after that.
+    private const int RawJsonMaxDepth = 128;
+
     /// <summary>
     /// The messages with their own JSON form, as upstream's <c>MarshalJSON</c> methods write them. Field numbers
     /// are upstream's (<c>generated.proto</c>), read through the schema so that the wire types are checked.
@@ -163,13 +167,20 @@ internal sealed partial class ProtoJsonWriter
             return;
         }
 
+        JsonDocument document;
         try
         {
-            writer.WriteRawValue(bytes);
+            document = JsonDocument.Parse(bytes.ToArray(), new JsonDocumentOptions { MaxDepth = RawJsonMaxDepth });
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (JsonException e)
         {
             throw new ProtobufFormatException($"json: error calling MarshalJSON for type {message.Name}: the embedded bytes are not valid JSON", e);
+        }
+
+        // Go's encoder compacts what MarshalJSON returns.
+        using (document)
+        {
+            document.RootElement.WriteTo(writer);
         }
     }
 

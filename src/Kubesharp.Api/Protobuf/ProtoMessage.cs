@@ -76,7 +76,7 @@ internal sealed class ProtoMessage(string name, SpecialKind special)
         {
             if (_indexByNumber[Fields[i].Number] >= 0)
             {
-                throw new InvalidOperationException($"{Name}: field number {Fields[i].Number} appears twice in the schema table");
+                throw new FormatException($"{Name}: field number {Fields[i].Number} appears twice in the schema table");
             }
 
             _indexByNumber[Fields[i].Number] = i;
