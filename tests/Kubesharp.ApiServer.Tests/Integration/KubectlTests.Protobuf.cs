@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>
-/// kubectl's typed generators (<c>kubectl create configmap|deployment|...</c>) send protobuf. Each one is run for
-/// real, and its JSON twin (the same command's <c>--dry-run=client -o json</c>, created with <c>create -f</c>) in
-/// another namespace: the two stored objects must be equal, and carry the fields the command set.
+/// kubectl's commands built on client-go's typed clients send protobuf bodies. Each typed generator of
+/// <c>kubectl create</c> is run for real, and its JSON twin (the same command's <c>--dry-run=client -o json</c>,
+/// created with <c>create -f</c>) in another namespace: the two stored objects must be equal, and carry the
+/// fields the command set. <c>drain</c> sends its DeleteOptions as protobuf.
 /// </summary>
 public abstract partial class KubectlTests<TFixture>
 {
@@ -74,6 +75,24 @@ public abstract partial class KubectlTests<TFixture>
             $"{pod}/hostNetwork=absent",
         ]);
         Assert.Equal(24, fromProtobuf["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Count);
+    }
+
+    [SkippableFact]
+    public async Task Drain_without_eviction_deletes_the_pods_with_protobuf_delete_options()
+    {
+        var ns = await NamespaceAsync("pb-drain");
+        await OkAsync("create", "-f", WriteTemp("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"pb-drain-node"}}"""));
+        await OkAsync("create", "-f", WriteTemp($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"{{{ns}}}"},"spec":{"nodeName":"pb-drain-node","containers":[{"name":"c","image":"busybox"}]}}"""));
+
+        // gracePeriodSeconds=0 travels in the protobuf DeleteOptions: without it the pod, bound to a node, would wait for its kubelet.
+        var (code, _, log) = await server.KubectlAsync("drain", "pb-drain-node", "--force", "--disable-eviction", "--grace-period=0", "--timeout=30s", "-v=8");
+
+        Assert.True(code == 0, log);
+        Assert.Contains(Protobuf, log, StringComparison.Ordinal);
+        var (getCode, _, stderr) = await server.KubectlAsync("get", "pod", "p", "-n", ns);
+        Assert.NotEqual(0, getCode);
+        Assert.Contains("NotFound", stderr, StringComparison.Ordinal);
+        Assert.Equal("true", await OkAsync("get", "node", "pb-drain-node", "-o", "jsonpath={.spec.unschedulable}"));
     }
 
     /// <summary>The create command with its name, namespace and flags, which go before a "--" that starts a container command.</summary>
