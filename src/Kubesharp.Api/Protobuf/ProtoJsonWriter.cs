@@ -129,7 +129,7 @@ internal sealed partial class ProtoJsonWriter(ProtoSchema schema, Utf8JsonWriter
 
         var last = found[^1];
         var bytes = last.Wire == WireType.Len ? data.Slice(last.Start, last.Length) : default;
-        if (field.OmitEmpty && (!field.Pointer || field.Type == ProtoType.Bytes) && IsZero(field.Type, last.Value, bytes))
+        if (field.OmitEmpty && !field.Pointer && IsZero(field.Type, last.Value, bytes))
         {
             return;
         }

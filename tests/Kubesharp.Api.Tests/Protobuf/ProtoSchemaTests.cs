@@ -32,6 +32,31 @@ public sealed class ProtoSchemaTests
         Assert.Equal(message, Schema.FindKind(apiVersion, kind)?.Name);
 
     [Fact]
+    public void Every_kind_of_the_table_decodes_from_an_empty_message_to_its_zero_object()
+    {
+        var failures = new List<string>();
+        foreach (var (apiVersion, kind) in Schema.Kinds)
+        {
+            var version = apiVersion == "*" ? "v1" : apiVersion;
+            try
+            {
+                var json = System.Text.Json.Nodes.JsonNode.Parse(KubernetesProtobuf.ToJson(ProtoBuilder.Envelope(version, kind, ProtoBuilder.New())))!;
+                if ((string?)json["kind"] != kind || (string?)json["apiVersion"] != version)
+                {
+                    failures.Add($"{version} {kind}: {json.ToJsonString()}");
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{version} {kind}: {e.Message}");
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.Equal(132, Schema.Kinds.Count());
+    }
+
+    [Fact]
     public void Every_message_field_refers_to_a_message_of_the_table()
     {
         var unresolved = Schema.Messages.Values
