@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
+using Kubesharp.Api.Protobuf;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Http;
@@ -485,6 +486,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         if (buffer.Length == 0 && allowEmpty)
         {
             return [];
+        }
+
+        if (KubernetesProtobuf.IsMediaType(contentType))
+        {
+            return KubernetesProtobuf.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
 
         if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
