@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Discovery;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.Pki;
@@ -33,8 +34,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly IStore _store;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
-    private readonly ResourceTable _table = BuiltinResources.Table;
+    // Built-in kinds plus a custom layer that the CRD registry swaps as CRDs come and go.
+    private readonly ResourceTable _table = BuiltinResources.Table.WithCustomLayer();
     private WebApplication? _app;
+    private CrdRegistry? _crds;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -56,6 +59,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         Directory.CreateDirectory(_options.DataDir);
         var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, Dns.GetHostName(), _options.ServiceAddress, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
         await BootstrapAsync(cancellationToken);
+        _crds = new CrdRegistry(_store, _table, _time, _loggers.CreateLogger("apiextensions-apiserver"));
+        await _crds.StartAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -97,6 +102,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await _app.StopAsync(cancellationToken);
         }
+
+        if (_crds is not null)
+        {
+            await _crds.StopAsync();
+        }
     }
 
     /// <summary>The namespaces that exist from the start, created if missing (idempotent, safe on every start).</summary>
@@ -128,6 +138,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (_app is not null)
         {
             await _app.DisposeAsync();
+        }
+
+        if (_crds is not null)
+        {
+            await _crds.DisposeAsync();
         }
     }
 

@@ -6,6 +6,7 @@ using Kubesharp.Api.Errors;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -31,6 +32,7 @@ internal sealed partial class RestHandler
                 break;
             case "application/strategic-merge-patch+json":
                 // Upstream refuses strategic merge patch for kinds without Go types (custom resources).
+                ResourceStrategies.RefuseStrategicMergePatch(resource);
                 schema = PatchSchema.ForKind(resource.Group, resource.Version, resource.Kind) ?? PatchSchema.ObjectMetaOnly;
                 break;
             default:
@@ -44,7 +46,7 @@ internal sealed partial class RestHandler
         {
             var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
             // Stored objects carry no resourceVersion, so one in the result came from the patch itself.
-            var live = JsonNode.Parse(current.Value)!;
+            var live = JsonNode.Parse(resource.ForRead(current.Value))!;
             var liveVersion = current.ModRevision.ToString(CultureInfo.InvariantCulture);
             var patched = contentType switch
             {
@@ -67,10 +69,11 @@ internal sealed partial class RestHandler
             }
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
-            var stored = JsonNode.Parse(current.Value)!.AsObject();
+            var stored = JsonNode.Parse(resource.ForRead(current.Value))!.AsObject();
             var updated = Merge(resource, stored, patched, subresource == "status");
+            ResourceStrategies.BeforeUpdate(resource, current.Value, updated, subresource == "status", name);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-            var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);
+            var result = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(updated)), current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:

@@ -5,6 +5,7 @@ using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var resource = path.Resource!;
         var method = context.Request.Method;
+        if (path.Subresource == "scale" && resource.Custom is { Scale: not null } && path.Name is not null)
+        {
+            await CustomResourceScale.HandleAsync(context, store, resource, path.Namespace, path.Name);
+            return;
+        }
+
         if (path.Subresource == "scale" && resource.Subresource("scale") is not null && path.Name is not null)
         {
             await ScaleAsync(context, resource, path.Namespace, path.Name);
@@ -113,7 +120,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var kv = await store.GetAsync(resource.StorageKey(ns, name), 0, cancellationToken)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        return ObjectJson.FromStorage(kv.Value, kv.ModRevision);
+        return ObjectJson.FromStorage(resource.ForRead(kv.Value), kv.ModRevision);
     }
 
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
@@ -175,7 +182,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var result = await store.CreateAsync(resource.StorageKey(ns, name), ObjectJson.ToStorage(obj), null, context.RequestAborted);
+        ResourceStrategies.BeforeCreate(resource, obj, name);
+        var result = await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(ObjectJson.ToStorage(obj)), null, context.RequestAborted);
         if (result.Status == WriteStatus.AlreadyExists)
         {
             throw StatusException.AlreadyExists(resource.Group, resource.Plural, name);
@@ -208,9 +216,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
-        var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
+        var updated = Merge(resource, JsonNode.Parse(resource.ForRead(current.Value))!.AsObject(), obj, status);
+        ResourceStrategies.BeforeUpdate(resource, current.Value, updated, status, name);
         Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-        var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
+        var result = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(updated)), expected, null, context.RequestAborted);
         switch (result.Status)
         {
             case WriteStatus.NotFound:
@@ -297,9 +306,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                 return null;
             }
 
-            var obj = ObjectJson.FromStorage(current.Value, current.ModRevision);
+            var obj = ObjectJson.FromStorage(resource.ForRead(current.Value), current.ModRevision);
             var meta = ObjectJson.Metadata(obj);
             CheckPreconditions(resource, name, options, meta);
+            ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
             {
@@ -309,7 +319,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                 {
                     meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
                     meta["deletionGracePeriodSeconds"] = grace;
-                    var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, cancellationToken);
+                    var marked = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(obj)), current.ModRevision, null, cancellationToken);
                     if (marked.Status == WriteStatus.Conflict)
                     {
                         continue;
