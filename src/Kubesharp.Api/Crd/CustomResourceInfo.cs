@@ -40,6 +40,8 @@ public sealed class CustomResourceInfo
         OpenApiV3Schema = version.Schema;
         Schema = version.Schema is null ? null : CrdSchema.Parse(version.Schema);
         StatusSchema = Schema?.Property("status");
+        var storage = crd.StorageVersion;
+        StorageSchema = storage is null || storage.Name == version.Name ? Schema : storage.Schema is null ? null : CrdSchema.Parse(storage.Schema);
         HasStatus = version.Status;
         Scale = version.Scale;
         var columns = new List<PrinterColumn> { Col.Name };
@@ -87,6 +89,9 @@ public sealed class CustomResourceInfo
 
     /// <summary><c>properties.status</c> of the schema: what the status subresource's validator checks.</summary>
     public CrdSchema? StatusSchema { get; }
+
+    /// <summary>The storage version's schema: objects written in another version are pruned by it on their way to storage.</summary>
+    public CrdSchema? StorageSchema { get; }
 
     public bool HasStatus { get; }
 

@@ -31,6 +31,19 @@ public static class CustomResourceStrategy
         return unknown;
     }
 
+    /// <summary>
+    /// Upstream's conversion to the storage version (strategy None) goes through the storage version's schema: an
+    /// object written in another version loses the fields that schema does not specify. Works in place.
+    /// </summary>
+    public static void PruneForStorage(CustomResourceInfo cr, JsonObject obj)
+    {
+        if (cr.Version != cr.StorageVersion)
+        {
+            SchemaPruner.Prune(obj, cr.StorageSchema, isResourceRoot: true);
+            SchemaDefaulter.PruneNonNullableNulls(obj, cr.StorageSchema);
+        }
+    }
+
     /// <summary>Upstream's PrepareForCreate: status is the server's when it is a subresource; generation starts at 1.</summary>
     public static void PrepareForCreate(CustomResourceInfo cr, JsonObject obj)
     {

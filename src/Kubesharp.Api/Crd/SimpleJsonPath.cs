@@ -267,6 +267,11 @@ public sealed class SimpleJsonPath
             {
                 case '.' when _pos + 1 < text.Length && text[_pos + 1] == '.':
                     _pos += 2;
+                    if (_pos >= text.Length)
+                    {
+                        throw Error("path ends with '..'");
+                    }
+
                     return new RecursiveStep(text[_pos] == '[' ? Bracket() : Name());
                 case '.':
                     _pos++;

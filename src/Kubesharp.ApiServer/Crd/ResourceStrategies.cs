@@ -34,6 +34,7 @@ internal static class ResourceStrategies
             Decode(cr, obj);
             CustomResourceStrategy.PrepareForCreate(cr, obj);
             ThrowIfInvalid(resource, name, CustomResourceStrategy.ValidateCreate(cr, obj));
+            CustomResourceStrategy.PruneForStorage(cr, obj);
         }
         else if (IsCrd(resource))
         {
@@ -60,6 +61,7 @@ internal static class ResourceStrategies
             }
 
             ThrowIfInvalid(resource, name, CustomResourceStrategy.ValidateUpdate(cr, updated, old, status));
+            CustomResourceStrategy.PruneForStorage(cr, updated);
         }
         else if (IsCrd(resource))
         {

@@ -73,7 +73,7 @@ internal sealed partial class RestHandler
             var updated = Merge(resource, stored, patched, subresource == "status");
             ResourceStrategies.BeforeUpdate(resource, current.Value, updated, subresource == "status", name);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-            var result = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(updated)), current.ModRevision, null, context.RequestAborted);
+            var result = await WriteUpdateAsync(resource, key, updated, current.ModRevision, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:

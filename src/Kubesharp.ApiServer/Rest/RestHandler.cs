@@ -219,7 +219,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         var updated = Merge(resource, JsonNode.Parse(resource.ForRead(current.Value))!.AsObject(), obj, status);
         ResourceStrategies.BeforeUpdate(resource, current.Value, updated, status, name);
         Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
-        var result = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(updated)), expected, null, context.RequestAborted);
+        var result = await WriteUpdateAsync(resource, key, updated, expected, context.RequestAborted);
         switch (result.Status)
         {
             case WriteStatus.NotFound:
@@ -230,6 +230,22 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
         ObjectJson.Metadata(updated)["resourceVersion"] = result.Revision.ToString(CultureInfo.InvariantCulture);
         await WriteObjectAsync(context, HttpStatusCode.OK, updated);
+    }
+
+    /// <summary>
+    /// Writes an update at <paramref name="expected"/>. As upstream's generic registry, an update that leaves an
+    /// object being deleted without finalizers (its grace period over) deletes it instead.
+    /// </summary>
+    private async Task<WriteResult> WriteUpdateAsync(ResourceInfo resource, string key, JsonObject updated, long expected, CancellationToken cancellationToken)
+    {
+        var meta = ObjectJson.Metadata(updated);
+        var graceOver = meta["deletionGracePeriodSeconds"] is not JsonValue grace || !grace.TryGetValue<long>(out var seconds) || seconds == 0;
+        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver)
+        {
+            return await store.DeleteAsync(key, expected, cancellationToken);
+        }
+
+        return await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(updated)), expected, null, cancellationToken);
     }
 
     /// <summary>
