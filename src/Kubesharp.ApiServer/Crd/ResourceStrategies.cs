@@ -19,8 +19,12 @@ internal static class ResourceStrategies
 {
     public static bool IsCrd(ResourceInfo resource) => resource.Kind == "CustomResourceDefinition" && resource.Group == "apiextensions.k8s.io" && resource.Custom is null;
 
-    /// <summary>Last step of a create, once the server has stamped metadata: may change <paramref name="obj"/> or refuse it.</summary>
-    public static void BeforeCreate(ResourceInfo resource, JsonObject obj, string name)
+    /// <summary>
+    /// Last step of a create, once the server has stamped metadata: may change <paramref name="obj"/> or refuse it.
+    /// Returns the paths of the unknown fields a custom resource's schema pruned (<c>spec.foo</c>), for
+    /// <c>fieldValidation</c> to report; empty for other kinds.
+    /// </summary>
+    public static IReadOnlyList<string> BeforeCreate(ResourceInfo resource, JsonObject obj, string name)
     {
         if (resource.Custom is { } cr)
         {
@@ -31,30 +35,35 @@ internal static class ResourceStrategies
                     new StatusDetails(null, resource.Group, resource.Plural, null, []));
             }
 
-            Decode(cr, obj);
+            var unknown = Decode(cr, obj);
             CustomResourceStrategy.PrepareForCreate(cr, obj);
             ThrowIfInvalid(resource, name, CustomResourceStrategy.ValidateCreate(cr, obj));
             CustomResourceStrategy.PruneForStorage(cr, obj);
+            return unknown;
         }
-        else if (IsCrd(resource))
+
+        if (IsCrd(resource))
         {
             CrdStatus.ApplyDefaults(obj);
             CrdStatus.ResetForCreate(obj);
             ObjectJson.Metadata(obj)["generation"] = 1;
             ThrowIfInvalid(resource, name, Read(() => CrdValidation.ValidateCreate(obj)));
         }
+
+        return [];
     }
 
     /// <summary>
     /// Last step of an update or patch, after the generic merge (<paramref name="status"/>: through <c>/status</c>):
     /// may change <paramref name="updated"/> or refuse it. <paramref name="stored"/> is the object's stored bytes.
+    /// Returns the unknown fields pruned, as <see cref="BeforeCreate"/>.
     /// </summary>
-    public static void BeforeUpdate(ResourceInfo resource, byte[] stored, JsonObject updated, bool status, string name)
+    public static IReadOnlyList<string> BeforeUpdate(ResourceInfo resource, byte[] stored, JsonObject updated, bool status, string name)
     {
         if (resource.Custom is { } cr)
         {
             var old = JsonNode.Parse(resource.ForRead(stored))!.AsObject();
-            Decode(cr, updated);
+            var unknown = Decode(cr, updated);
             if (!status)
             {
                 CustomResourceStrategy.PrepareForUpdate(updated, old);
@@ -62,20 +71,24 @@ internal static class ResourceStrategies
 
             ThrowIfInvalid(resource, name, CustomResourceStrategy.ValidateUpdate(cr, updated, old, status));
             CustomResourceStrategy.PruneForStorage(cr, updated);
+            return unknown;
         }
-        else if (IsCrd(resource))
+
+        if (IsCrd(resource))
         {
-            var old = JsonNode.Parse(stored)!.AsObject();
             if (status)
             {
                 ThrowIfInvalid(resource, name, Read(() => CrdValidation.ValidateStatusUpdate(updated)));
-                return;
+                return [];
             }
 
             CrdStatus.ApplyDefaults(updated);
             CrdStatus.AddStorageVersion(updated);
+            var old = JsonNode.Parse(stored)!.AsObject();
             ThrowIfInvalid(resource, name, Read(() => CrdValidation.ValidateUpdate(updated, old)));
         }
+
+        return [];
     }
 
     /// <summary>
@@ -110,11 +123,11 @@ internal static class ResourceStrategies
         }
     }
 
-    private static void Decode(CustomResourceInfo cr, JsonObject obj)
+    private static List<string> Decode(CustomResourceInfo cr, JsonObject obj)
     {
         try
         {
-            CustomResourceStrategy.Decode(cr, obj);
+            return CustomResourceStrategy.Decode(cr, obj);
         }
         catch (FormatException e)
         {
