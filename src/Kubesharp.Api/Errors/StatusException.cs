@@ -65,8 +65,10 @@ public sealed class StatusException : Exception
     public static StatusException Conflict(string group, string resource, string name, string why) =>
         new(HttpStatusCode.Conflict, "Conflict", $"Operation cannot be fulfilled on {Qualified(group, resource)} \"{name}\": {why}", new StatusDetails(name, group, resource, null, []));
 
+    /// <summary>Upstream's <c>NewInvalid</c>: the message aggregates the causes (in brackets when there are several).</summary>
     public static StatusException Invalid(string group, string kind, string name, IReadOnlyList<StatusCause> causes) =>
-        new((HttpStatusCode)422, "Invalid", $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid: {string.Join(", ", causes.Select(c => c.Field is null ? c.Message : $"{c.Field}: {c.Message}"))}", new StatusDetails(name, group, null, kind, causes));
+        new((HttpStatusCode)422, "Invalid", $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid"
+            + (causes.Count == 0 ? "" : ": " + Selectors.GoText.Aggregate([.. causes.Select(c => c.Field is null ? c.Message : $"{c.Field}: {c.Message}")])), new StatusDetails(name, group, null, kind, causes));
 
     public static StatusException BadRequest(string message) => new(HttpStatusCode.BadRequest, "BadRequest", message);
 

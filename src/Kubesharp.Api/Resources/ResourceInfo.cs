@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Kubesharp.Api.Crd;
+
 namespace Kubesharp.Api.Resources;
 
 /// <summary>Whether a kind lives in a namespace.</summary>
@@ -56,7 +59,13 @@ public sealed record ResourceInfo(
 
     public bool Namespaced => Scope == ResourceScope.Namespaced;
 
-    public string ListKind => Kind + "List";
+    public string ListKind => Custom?.ListKind ?? Kind + "List";
+
+    /// <summary>For a custom resource, what its CRD says (schema, subresources, printer columns, deletion); null for built-in kinds.</summary>
+    public CustomResourceInfo? Custom { get; init; }
+
+    /// <summary>A custom resource version's <c>openAPIV3Schema</c>, as its CRD states it, for OpenAPI publishing (never mutate it); null for built-in kinds.</summary>
+    public JsonObject? OpenApiV3Schema => Custom?.OpenApiV3Schema;
 
     /// <summary>
     /// The storage prefix of every object of this kind, ending with <c>/</c>: core kinds under
@@ -71,7 +80,8 @@ public sealed record ResourceInfo(
     /// <summary>The prefix that holds one namespace's objects (or every object, for a null namespace).</summary>
     public string StoragePrefixFor(string? ns) => Namespaced && ns is not null ? $"{StoragePrefix}{ns}/" : StoragePrefix;
 
-    public bool Supports(string verb) => Verbs.Contains(verb, StringComparer.Ordinal);
+    /// <summary>Whether the server serves <paramref name="verb"/>; a custom resource may serve more than discovery shows (see <see cref="CustomResourceInfo.Serves"/>).</summary>
+    public bool Supports(string verb) => Custom is not null ? CustomResourceInfo.Serves(verb) : Verbs.Contains(verb, StringComparer.Ordinal);
 
     public SubresourceInfo? Subresource(string name) => Subresources.FirstOrDefault(s => s.Name == name);
 }

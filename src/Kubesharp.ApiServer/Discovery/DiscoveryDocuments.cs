@@ -6,7 +6,8 @@ namespace Kubesharp.ApiServer.Discovery;
 /// <summary>
 /// The discovery documents, in both forms kubectl understands (notes/KUBECTL.md 2.2): legacy
 /// (<c>APIVersions</c>, <c>APIGroupList</c>, <c>APIGroup</c>, <c>APIResourceList</c>) and aggregated
-/// (<c>apidiscovery.k8s.io/v2 APIGroupDiscoveryList</c>). Built once from the resource table.
+/// (<c>apidiscovery.k8s.io/v2 APIGroupDiscoveryList</c>). Built on each request from the resource table as it is then,
+/// so that custom resources appear and disappear with their CRDs.
 /// </summary>
 internal sealed class DiscoveryDocuments
 {
@@ -17,11 +18,11 @@ internal sealed class DiscoveryDocuments
     public DiscoveryDocuments(ResourceTable table)
     {
         _table = table;
-        Groups = [.. table.GroupVersions().Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).Select(g => (g.Key, (IReadOnlyList<string>)[.. g.Select(x => x.Version)]))];
     }
 
     /// <summary>The named groups with their versions, preferred first.</summary>
-    public IReadOnlyList<(string Name, IReadOnlyList<string> Versions)> Groups { get; }
+    public IReadOnlyList<(string Name, IReadOnlyList<string> Versions)> Groups =>
+        [.. _table.GroupVersions().Where(gv => gv.Group.Length > 0).GroupBy(gv => gv.Group).Select(g => (g.Key, (IReadOnlyList<string>)[.. g.Select(x => x.Version)]))];
 
     /// <summary>True when the Accept header asks for the aggregated v2 form.</summary>
     public static bool WantsAggregated(string? accept) =>

@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.ApiServer.Cache;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Discovery;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.Pki;
@@ -34,9 +35,11 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly IStore _store;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
-    private readonly ResourceTable _table = BuiltinResources.Table;
+    // Built-in kinds plus a custom layer that the CRD registry swaps as CRDs come and go.
+    private readonly ResourceTable _table = BuiltinResources.Table.WithCustomLayer();
     private WebApplication? _app;
     private WatchCache? _cache;
+    private CrdRegistry? _crds;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -63,6 +66,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         // Every namespaced create checks its namespace: keep namespaces in the cache from the start.
         var namespaces = _table.Find("", "v1", "namespaces")!;
         await _cache.GetAsync(namespaces.StoragePrefix, namespaces.FieldSelectors, cancellationToken);
+        _crds = new CrdRegistry(_store, _table, _time, _loggers.CreateLogger("apiextensions-apiserver"));
+        await _crds.StartAsync(cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -105,6 +110,11 @@ public sealed class ApiServerHost : IAsyncDisposable
             await _app.StopAsync(cancellationToken);
         }
 
+        if (_crds is not null)
+        {
+            await _crds.StopAsync();
+        }
+
         if (_cache is not null)
         {
             await _cache.DisposeAsync();
@@ -140,6 +150,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (_app is not null)
         {
             await _app.DisposeAsync();
+        }
+
+        if (_crds is not null)
+        {
+            await _crds.DisposeAsync();
         }
 
         if (_cache is not null)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.ApiServer.Cache;
+using Kubesharp.ApiServer.Crd;
 using Microsoft.AspNetCore.Http;
 
 namespace Kubesharp.ApiServer.Rest;
@@ -55,7 +56,7 @@ internal sealed partial class RestHandler
             {
                 if (filter.Matches(item, resource.FieldSelectors))
                 {
-                    objects.Add(System.Text.Json.Nodes.JsonNode.Parse(item.Json)!.AsObject());
+                    objects.Add(System.Text.Json.Nodes.JsonNode.Parse(resource.ForRead(item.Json))!.AsObject());
                 }
             }
 
@@ -88,8 +89,9 @@ internal sealed partial class RestHandler
             }
 
             first = false;
-            pipe.Write(item.Json);
-            pending += item.Json.Length;
+            var json = resource.ForRead(item.Json);
+            pipe.Write(json);
+            pending += json.Length;
             if (pending >= 256 * 1024)
             {
                 await pipe.FlushAsync(context.RequestAborted);
@@ -246,7 +248,7 @@ internal sealed partial class RestHandler
                 {
                     if (filter.Matches(item, resource.FieldSelectors))
                     {
-                        WriteCachedEvent(pipe, request, WatchEventKind.Added, item, null);
+                        WriteCachedEvent(pipe, resource, request, WatchEventKind.Added, item, null);
                     }
                 }
 
@@ -317,7 +319,7 @@ internal sealed partial class RestHandler
 
                     if (Transition(request.Filter, resource, e) is { } kind)
                     {
-                        WriteCachedEvent(pipe, request, kind, e.Object, e);
+                        WriteCachedEvent(pipe, resource, request, kind, e.Object, e);
                     }
                 }
 
@@ -380,17 +382,20 @@ internal sealed partial class RestHandler
 
     private static readonly string[] EventTypes = ["ADDED", "MODIFIED", "DELETED"];
 
-    private static void WriteCachedEvent(IBufferWriter<byte> pipe, WatchRequest request, WatchEventKind kind, CachedObject obj, CacheEvent? e)
+    private static void WriteCachedEvent(IBufferWriter<byte> pipe, ResourceInfo resource, WatchRequest request, WatchEventKind kind, CachedObject obj, CacheEvent? e)
     {
+        // A custom resource served in another version than it is stored in gets its apiVersion rewritten.
+        var json = resource.ForRead(obj.Json);
         if (request.Table is null)
         {
-            if (e is not null && ReferenceEquals(e.Object, obj))
+            if (e is not null && ReferenceEquals(json, obj.Json))
             {
                 pipe.Write(e.Line(kind));
                 return;
             }
 
-            pipe.Write(new CacheEvent(false, obj, null, obj.ModRevision).Line(kind));
+            var shown = ReferenceEquals(json, obj.Json) ? obj : new CachedObject(obj.Key, json, obj.ModRevision);
+            pipe.Write(new CacheEvent(false, shown, null, obj.ModRevision).Line(kind));
             return;
         }
 
@@ -399,7 +404,7 @@ internal sealed partial class RestHandler
             w.WriteStartObject();
             w.WriteString("type", EventTypes[(int)kind]);
             w.WritePropertyName("object");
-            request.Table.Write(w, System.Text.Json.Nodes.JsonNode.Parse(obj.Json)!.AsObject());
+            request.Table.Write(w, System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject());
             w.WriteEndObject();
         }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,7 @@ internal sealed partial class RestHandler
         var revisionText = page.Revision.ToString(CultureInfo.InvariantCulture);
         if (TableOutput.Wanted(context.Request))
         {
-            await WriteTableAsync(context, resource, matching.Select(kv => ObjectJson.FromStorage(kv.Value, kv.ModRevision)), revisionText, page.Continue);
+            await WriteTableAsync(context, resource, matching.Select(kv => ObjectJson.FromStorage(resource.ForRead(kv.Value), kv.ModRevision)), revisionText, page.Continue);
             return;
         }
 
@@ -61,7 +62,7 @@ internal sealed partial class RestHandler
         w.WriteStartArray("items");
         foreach (var kv in matching)
         {
-            w.WriteRawValue(ObjectJson.WithResourceVersion(kv.Value, kv.ModRevision), skipInputValidation: true);
+            w.WriteRawValue(ObjectJson.WithResourceVersion(resource.ForRead(kv.Value), kv.ModRevision), skipInputValidation: true);
         }
 
         w.WriteEndArray();
@@ -95,7 +96,7 @@ internal sealed partial class RestHandler
                 var list = await store.ListAsync(prefix, 0, null, 0, stop.Token);
                 foreach (var kv in list.Items.Where(kv => filter.Matches(kv.Value)))
                 {
-                    await WriteEventAsync(body, "ADDED", kv.Value, kv.ModRevision, table, stop.Token);
+                    await WriteEventAsync(body, "ADDED", resource.ForRead(kv.Value), kv.ModRevision, table, stop.Token);
                 }
 
                 after = list.Revision;
@@ -123,7 +124,7 @@ internal sealed partial class RestHandler
                 };
                 if (type is not null)
                 {
-                    await WriteEventAsync(body, type, e.Kv.Value, e.Revision, table, stop.Token);
+                    await WriteEventAsync(body, type, resource.ForRead(e.Kv.Value), e.Revision, table, stop.Token);
                 }
             }
         }

@@ -6,6 +6,7 @@ using Kubesharp.Api.Errors;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -36,6 +37,7 @@ internal sealed partial class RestHandler
                 break;
             case "application/strategic-merge-patch+json":
                 // Upstream refuses strategic merge patch for kinds without Go types (custom resources).
+                ResourceStrategies.RefuseStrategicMergePatch(resource);
                 schema = PatchSchema.ForKind(resource.Group, resource.Version, resource.Kind) ?? PatchSchema.ObjectMetaOnly;
                 break;
             default:
@@ -82,9 +84,10 @@ internal sealed partial class RestHandler
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource == "status");
+            ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var stored = ObjectJson.ToStorage(updated);
-            var result = await store.UpdateAsync(key, stored, current.ModRevision, null, context.RequestAborted);
+            var result = await WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:
@@ -101,8 +104,11 @@ internal sealed partial class RestHandler
         }
     }
 
-    /// <summary>The live object a write starts from, without its resourceVersion, and where it came from.</summary>
-    private sealed record Live(JsonObject Object, long ModRevision, bool FromCache);
+    /// <summary>
+    /// The live object a write starts from (in the served version, without its resourceVersion), its bytes as
+    /// read (stored bytes, or the cache's copy, which carries a resourceVersion), and where it came from.
+    /// </summary>
+    private sealed record Live(JsonObject Object, byte[] Raw, long ModRevision, bool FromCache);
 
     /// <summary>
     /// The object a write starts from: <paramref name="known"/> when the store just handed it back (a lost
@@ -113,17 +119,17 @@ internal sealed partial class RestHandler
     {
         if (known is not null)
         {
-            return new Live(JsonNode.Parse(known.Value)!.AsObject(), known.ModRevision, false);
+            return new Live(JsonNode.Parse(resource.ForRead(known.Value))!.AsObject(), known.Value, known.ModRevision, false);
         }
 
         if (allowCache && watchCache.TryGetLoaded(resource.StoragePrefix)?.TryGet(key) is { } cached)
         {
-            var obj = JsonNode.Parse(cached.Json)!.AsObject();
+            var obj = JsonNode.Parse(resource.ForRead(cached.Json))!.AsObject();
             ObjectJson.Metadata(obj).Remove("resourceVersion");
-            return new Live(obj, cached.ModRevision, true);
+            return new Live(obj, cached.Json, cached.ModRevision, true);
         }
 
-        return await store.GetAsync(key, 0, cancellationToken) is { } kv ? new Live(JsonNode.Parse(kv.Value)!.AsObject(), kv.ModRevision, false) : null;
+        return await store.GetAsync(key, 0, cancellationToken) is { } kv ? new Live(JsonNode.Parse(resource.ForRead(kv.Value))!.AsObject(), kv.Value, kv.ModRevision, false) : null;
     }
 
     private static async Task<byte[]> ReadPatchBodyAsync(HttpRequest request)

@@ -6,6 +6,7 @@ using Kubesharp.Api.Errors;
 using Kubesharp.Api.Protobuf;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
@@ -30,6 +31,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         var method = context.Request.Method;
         if (await TryPodActionAsync(context, path))
         {
+            return;
+        }
+
+        if (path.Subresource == "scale" && resource.Custom is { Scale: not null } && path.Name is not null)
+        {
+            await CustomResourceScale.HandleAsync(context, store, resource, path.Namespace, path.Name);
             return;
         }
 
@@ -119,7 +126,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
     {
         var kv = await store.GetAsync(resource.StorageKey(ns, name), 0, cancellationToken)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        return ObjectJson.FromStorage(kv.Value, kv.ModRevision);
+        return ObjectJson.FromStorage(resource.ForRead(kv.Value), kv.ModRevision);
     }
 
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
@@ -181,8 +188,9 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
+        ResourceStrategies.BeforeCreate(resource, obj, name);
         var stored = ObjectJson.ToStorage(obj);
-        var result = await store.CreateAsync(resource.StorageKey(ns, name), stored, null, context.RequestAborted);
+        var result = await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(stored), null, context.RequestAborted);
         if (result.Status == WriteStatus.AlreadyExists)
         {
             throw StatusException.AlreadyExists(resource.Group, resource.Plural, name);
@@ -224,9 +232,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
+            ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var stored = ObjectJson.ToStorage(updated);
-            var result = await store.UpdateAsync(key, stored, requested ?? current.ModRevision, null, context.RequestAborted);
+            var result = await WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted);
             switch (result.Status)
             {
                 case WriteStatus.Ok:
@@ -242,6 +251,22 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Writes an update at <paramref name="expected"/>. As upstream's generic registry, an update that leaves an
+    /// object being deleted without finalizers (its grace period over) deletes it instead.
+    /// </summary>
+    private async Task<WriteResult> WriteUpdateAsync(ResourceInfo resource, string key, JsonObject updated, byte[] stored, long expected, CancellationToken cancellationToken)
+    {
+        var meta = ObjectJson.Metadata(updated);
+        var graceOver = meta["deletionGracePeriodSeconds"] is not JsonValue grace || !grace.TryGetValue<long>(out var seconds) || seconds == 0;
+        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver)
+        {
+            return await store.DeleteAsync(key, expected, cancellationToken);
+        }
+
+        return await store.UpdateAsync(key, resource.ForStorage(stored), expected, null, cancellationToken);
     }
 
     /// <summary>
@@ -318,9 +343,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                 return null;
             }
 
-            var obj = ObjectJson.FromStorage(current.Value, current.ModRevision);
+            var obj = ObjectJson.FromStorage(resource.ForRead(current.Value), current.ModRevision);
             var meta = ObjectJson.Metadata(obj);
             CheckPreconditions(resource, name, options, meta);
+            ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
             {
@@ -330,7 +356,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
                 {
                     meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
                     meta["deletionGracePeriodSeconds"] = grace;
-                    var marked = await store.UpdateAsync(key, ObjectJson.ToStorage(obj), current.ModRevision, null, cancellationToken);
+                    var marked = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(obj)), current.ModRevision, null, cancellationToken);
                     if (marked.Status == WriteStatus.Conflict)
                     {
                         continue;

@@ -42,7 +42,7 @@ internal static class TableOutput
         w.WriteStartArray("columnDefinitions");
         if (withColumns)
         {
-            foreach (var c in TablePrinter.Columns(resource))
+            foreach (var c in resource.Custom?.Columns ?? TablePrinter.Columns(resource))
             {
                 w.WriteStartObject();
                 w.WriteString("name", c.Name);
@@ -61,10 +61,14 @@ internal static class TableOutput
             using var doc = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(obj));
             w.WriteStartObject();
             w.WriteStartArray("cells");
-            foreach (var cell in TablePrinter.Cells(resource, doc.RootElement, now))
+            // Custom resources print their CRD's columns, whose cells may also be numbers or null.
+            IReadOnlyList<object?> cells = resource.Custom is { } custom ? custom.Cells(doc.RootElement, now) : TablePrinter.Cells(resource, doc.RootElement, now);
+            foreach (var cell in cells)
             {
                 switch (cell)
                 {
+                    case null: w.WriteNullValue(); break;
+                    case double d: w.WriteNumberValue(d); break;
                     case string s: w.WriteStringValue(s); break;
                     case long l: w.WriteNumberValue(l); break;
                     case bool b: w.WriteBooleanValue(b); break;
