@@ -2,8 +2,11 @@ using System.Net;
 using System.Security.Authentication;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Schema;
+using Kubesharp.Api.Schema.Models;
 using Kubesharp.ApiServer.Discovery;
 using Kubesharp.ApiServer.Http;
+using Kubesharp.ApiServer.OpenApi;
 using Kubesharp.ApiServer.Pki;
 using Kubesharp.ApiServer.Rest;
 using Kubesharp.Storage;
@@ -34,6 +37,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private readonly ResourceTable _table = BuiltinResources.Table;
+    private readonly IResourceSchemaSource _schemas = BuiltinSchemas.Instance;
     private WebApplication? _app;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
@@ -79,7 +83,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var router = new ApiRouter(_store, _table, _time, _loggers.CreateLogger("kube-apiserver"), app.Lifetime.ApplicationStopping);
+        var router = new ApiRouter(_store, _table, _schemas, _time, _loggers.CreateLogger("kube-apiserver"), app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -131,10 +135,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
-    private sealed class ApiRouter(IStore store, ResourceTable table, TimeProvider time, ILogger logger, CancellationToken stopping)
+    private sealed class ApiRouter(IStore store, ResourceTable table, IResourceSchemaSource schemas, TimeProvider time, ILogger logger, CancellationToken stopping)
     {
-        private readonly RestHandler _rest = new(store, table, time) { Stopping = stopping };
+        private readonly RestHandler _rest = new(store, table, schemas, time) { Stopping = stopping };
         private readonly DiscoveryDocuments _discovery = new(table);
+        private readonly OpenApiDocuments _openApi = new(() => table, schemas, GitVersion);
         private readonly ApiMetrics _metrics = new();
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";
@@ -214,14 +219,15 @@ public sealed class ApiServerHost : IAsyncDisposable
                             ? WriteJsonAsync(context, DiscoveryDocuments.AggregatedContentType, _discovery.Aggregated(core: false))
                             : WriteJsonAsync(context, "application/json", _discovery.ApiGroupList()));
                         return;
-                    case "/openapi/v3":
-                        // No per-group documents yet: kubectl then treats fieldValidation as unsupported.
-                        await WriteJsonAsync(context, "application/json", """{"paths":{}}"""u8.ToArray());
-                        return;
                     case "/openapi/v2":
                         // An empty (zero-byte) protobuf document: kubectl skips client-side schema validation.
                         context.Response.ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
                         return;
+                }
+
+                if (segments is ["openapi", "v3", ..] && await _openApi.TryServeAsync(context, path))
+                {
+                    return;
                 }
 
                 if (segments is ["apis", var group])

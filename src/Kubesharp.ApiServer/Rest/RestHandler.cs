@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Schema;
 using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
@@ -16,7 +17,7 @@ namespace Kubesharp.ApiServer.Rest;
 /// update (and /status), delete. Metadata is stamped and checked here as upstream's generic registry
 /// does; per-kind validation and defaulting (strategies) come on top.
 /// </summary>
-internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time)
+internal sealed partial class RestHandler(IStore store, ResourceTable table, IResourceSchemaSource schemas, TimeProvider time)
 {
     /// <summary>Cancelled when the server begins to stop: watches end cleanly instead of holding shutdown.</summary>
     public CancellationToken Stopping { get; set; }
@@ -118,7 +119,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
-        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "CreateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         Defaults.Apply(resource.Group, resource.Kind, obj);
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
@@ -187,7 +188,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
     private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
     {
-        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         var metadata = ObjectJson.Metadata(obj);
         var bodyName = ObjectJson.String(metadata, "name");
@@ -426,7 +427,16 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
     }
 
-    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false)
+    /// <summary>A request body as JSON: JSON as sent, YAML converted (its repeated keys dropped; see <see cref="ReadContentAsync"/>).</summary>
+    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false) =>
+        (await ReadContentAsync(request, allowEmpty)).Json;
+
+    /// <summary>
+    /// A request body as JSON, with the keys a YAML body repeated (for the field validation directive). Bodies
+    /// over 3 MiB are 413; a content type other than JSON or YAML is 415 (server-side apply's
+    /// <c>application/apply-patch+yaml</c> among them); malformed YAML is 400.
+    /// </summary>
+    internal static async Task<RequestContent> ReadContentAsync(HttpRequest request, bool allowEmpty = false)
     {
         var contentType = request.ContentType ?? "application/json";
         using var buffer = new MemoryStream(request.ContentLength is > 0 and <= ObjectJson.MaxBodyBytes ? (int)request.ContentLength : 4096);
@@ -458,7 +468,13 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
         if (buffer.Length == 0 && allowEmpty)
         {
-            return [];
+            return new RequestContent([], []);
+        }
+
+        if (contentType.StartsWith("application/yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            var (json, duplicates) = Http.YamlBody.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            return new RequestContent(json, duplicates);
         }
 
         if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
@@ -466,7 +482,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             throw StatusException.UnsupportedMediaType(contentType);
         }
 
-        return buffer.ToArray();
+        return new RequestContent(buffer.ToArray(), []);
     }
 
     internal static async Task WriteObjectAsync(HttpContext context, HttpStatusCode code, JsonNode obj)
