@@ -12,7 +12,7 @@ namespace Kubesharp.ApiServer.Http;
 /// <summary>
 /// A YAML request body (<c>Content-Type: application/yaml</c>) turned into the JSON upstream's decoder sees
 /// (sigs.k8s.io/yaml over go-yaml v2): the first document only; plain scalars resolved as YAML 1.1 does
-/// (<c>yes</c>/<c>no</c>/<c>on</c>/<c>off</c> are booleans, <c>~</c> is null, numbers are numbers); anchors,
+/// (<c>yes</c>/<c>no</c>/<c>on</c>/<c>off</c> are booleans, though not <c>y</c>/<c>n</c>, <c>~</c> is null, numbers are numbers); anchors,
 /// aliases and <c>&lt;&lt;</c> merges expanded; object keys sorted, as Go marshals maps. A key repeated in one
 /// mapping keeps its last value and is reported as go-yaml words it (<c>line 5: key "name" already set in
 /// map</c>) for the field validation directive to use. Stateless.
@@ -159,7 +159,7 @@ internal static partial class YamlBody
         private static JsonValue? Resolve(Scalar scalar)
         {
             var value = scalar.Value;
-            if (scalar.Style != ScalarStyle.Plain || scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
+            if (scalar.Style != ScalarStyle.Plain || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str"))
             {
                 return JsonValue.Create(value);
             }
@@ -168,9 +168,9 @@ internal static partial class YamlBody
             {
                 case "" or "~" or "null" or "Null" or "NULL":
                     return null;
-                case "y" or "Y" or "yes" or "Yes" or "YES" or "true" or "True" or "TRUE" or "on" or "On" or "ON":
+                case "yes" or "Yes" or "YES" or "true" or "True" or "TRUE" or "on" or "On" or "ON":
                     return JsonValue.Create(true);
-                case "n" or "N" or "no" or "No" or "NO" or "false" or "False" or "FALSE" or "off" or "Off" or "OFF":
+                case "no" or "No" or "NO" or "false" or "False" or "FALSE" or "off" or "Off" or "OFF":
                     return JsonValue.Create(false);
             }
 

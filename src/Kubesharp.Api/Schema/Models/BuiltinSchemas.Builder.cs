@@ -66,6 +66,14 @@ public sealed partial class BuiltinSchemas
             return schema.Complete(properties, required: required, kinds: kinds);
         }
 
+        /// <summary>The class's documentation opens with a note about the C# port; upstream's text starts after it.</summary>
+        private static string? QuantityDescription()
+        {
+            var text = ModelDocs.Type(typeof(ResourceQuantity));
+            var start = text?.IndexOf("Quantity is", StringComparison.Ordinal) ?? -1;
+            return start > 0 ? text![start..] : text;
+        }
+
         private ApiSchema? Scalar(Type type)
         {
             if (type == typeof(string))
@@ -109,7 +117,7 @@ public sealed partial class BuiltinSchemas
                 {
                     special = type == typeof(IntOrString)
                         ? new ApiSchema(SchemaShape.IntOrString, DefinitionNames.IntOrString, description: "IntOrString is an int32 or a string. An int32 value is written as a JSON number, a string as a JSON string.")
-                        : new ApiSchema(SchemaShape.Quantity, DefinitionNames.Quantity, describe: () => ModelDocs.Type(typeof(ResourceQuantity)));
+                        : new ApiSchema(SchemaShape.Quantity, DefinitionNames.Quantity, describe: QuantityDescription);
                     built[type] = special.Complete();
                 }
 

@@ -104,30 +104,40 @@ public sealed partial class BuiltinSchemas : IResourceSchemaSource
             .ToFrozenDictionary(g => g.Key, g => g.First().Type);
 
     /// <summary>
-    /// The package of every class reachable from a kind: the group of the first kind that reaches it, the kinds
-    /// visited core first, then by group, version and kind (stable across runs).
+    /// The package of every class reachable from a kind: the group of the first kind of the class's own version
+    /// that reaches it, else of the first kind at all, the kinds visited core first, then by group, version and
+    /// kind (stable across runs). The version pass matters for the alpha types a v1 kind's newest fields use.
     /// </summary>
     private static FrozenDictionary<Type, string> AssignLabels()
     {
         var labels = new Dictionary<Type, string>();
         var roots = Entities.Value.OrderBy(e => e.Key.Group.Length == 0 ? 0 : 1).ThenBy(e => e.Key.Group, StringComparer.Ordinal)
-            .ThenBy(e => e.Key.Version, StringComparer.Ordinal).ThenBy(e => e.Key.Kind, StringComparer.Ordinal);
-        foreach (var ((group, _, _), root) in roots)
+            .ThenBy(e => e.Key.Version, StringComparer.Ordinal).ThenBy(e => e.Key.Kind, StringComparer.Ordinal).ToList();
+        foreach (var sameVersionOnly in new[] { true, false })
         {
-            var label = DefinitionNames.Label(group);
-            var pending = new Stack<Type>([root]);
-            while (pending.TryPop(out var type))
+            foreach (var ((group, version, _), root) in roots)
             {
-                if (!labels.TryAdd(type, label))
+                var label = DefinitionNames.Label(group);
+                var seen = new HashSet<Type>();
+                var pending = new Stack<Type>([root]);
+                while (pending.TryPop(out var type))
                 {
-                    continue;
-                }
-
-                foreach (var (property, _) in JsonProperties(type))
-                {
-                    if (ModelClass(property.PropertyType) is { } next)
+                    if (!seen.Add(type))
                     {
-                        pending.Push(next);
+                        continue;
+                    }
+
+                    if (!sameVersionOnly || DefinitionNames.Parse(type.Name)?.Version == version)
+                    {
+                        labels.TryAdd(type, label);
+                    }
+
+                    foreach (var (property, _) in JsonProperties(type))
+                    {
+                        if (ModelClass(property.PropertyType) is { } next)
+                        {
+                            pending.Push(next);
+                        }
                     }
                 }
             }
