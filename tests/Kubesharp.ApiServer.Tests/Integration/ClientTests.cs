@@ -8,7 +8,7 @@ using k8s.Models;
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>The official C# client (KubernetesClient) and raw HTTP against a real server.</summary>
-public abstract class ClientTests<TFixture>(TFixture server)
+public abstract partial class ClientTests<TFixture>(TFixture server)
     where TFixture : ApiServerFixture
 {
     private static V1ConfigMap ConfigMap(string name, string value) =>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Kubesharp.ApiServer.Tests.Integration;
 
 /// <summary>The real kubectl against a real server.</summary>
-public abstract class KubectlTests<TFixture>(TFixture server)
+public abstract partial class KubectlTests<TFixture>(TFixture server)
     where TFixture : ApiServerFixture
 {
     private async Task<string> OkAsync(params string[] args)
