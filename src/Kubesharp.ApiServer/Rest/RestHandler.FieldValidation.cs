@@ -15,7 +15,8 @@ internal sealed record RequestContent(byte[] Json, IReadOnlyList<string> YamlDup
 /// handlers apply it. Create and update check their body; a patch checks the patch for duplicate fields and
 /// the patched object for unknown ones, because that is the object the typed decoder reads upstream. Whatever
 /// the directive, the stored object is what that decoder would produce: unknown fields dropped, the last of
-/// repeated fields kept. Kinds without a schema (custom resources, until they bring theirs) are not checked.
+/// repeated fields kept. Kinds without a schema (custom resources, until they bring theirs) are checked for
+/// repeated fields only.
 /// </summary>
 internal sealed partial class RestHandler
 {
@@ -24,7 +25,8 @@ internal sealed partial class RestHandler
     {
         var directive = FieldValidation.Parse(context.Request.Query["fieldValidation"].ToString(), optionsKind);
         var obj = ObjectJson.ParseObject(body.Json);
-        var problems = schemas.SchemaFor(resource)?.Kind is { } schema ? FieldChecker.Check(body.Json, schema) : [];
+        // Without a schema only repeated fields can be found; they still must not reach an object that refuses them.
+        var problems = schemas.SchemaFor(resource)?.Kind is { } schema ? FieldChecker.Check(body.Json, schema) : FieldChecker.Duplicates(body.Json);
         if (problems.Count == 0 && body.YamlDuplicates.Count == 0)
         {
             return obj;
