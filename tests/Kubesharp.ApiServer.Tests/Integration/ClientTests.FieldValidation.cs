@@ -92,7 +92,7 @@ public abstract partial class ClientTests<TFixture>
     public async Task Yaml_bodies_are_created_and_their_repeated_keys_reported_by_line()
     {
         using var http = server.Http();
-        const string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fv-yaml\n  labels:\n    enabled: yes\ndata:\n  k: v\n  k: w\n";
+        const string yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fv-yaml\n  labels:\n    enabled: \"yes\"\ndata:\n  k: v\n  k: w\n";
 
         using var created = await http.PostAsync(ConfigMaps, Body(yaml, "application/yaml"));
         using var malformed = await http.PostAsync(ConfigMaps, Body("metadata:\n  name: a\n bad: [\n", "application/yaml"));
@@ -102,6 +102,7 @@ public abstract partial class ClientTests<TFixture>
         Assert.Equal(["299 - \"line 9: key \\\"k\\\" already set in map\""], Warnings(created));
         var stored = await ReadAsync(http, ConfigMaps + "/fv-yaml");
         Assert.Equal("w", stored.GetProperty("data").GetProperty("k").GetString());
+        Assert.Equal("yes", stored.GetProperty("metadata").GetProperty("labels").GetProperty("enabled").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Contains("error converting YAML to JSON: yaml: line 3", await malformed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, apply.StatusCode);
