@@ -2,10 +2,13 @@ using System.Net;
 using System.Security.Authentication;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Schema;
+using Kubesharp.Api.Schema.Models;
 using Kubesharp.ApiServer.Cache;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Discovery;
 using Kubesharp.ApiServer.Http;
+using Kubesharp.ApiServer.OpenApi;
 using Kubesharp.ApiServer.Pki;
 using Kubesharp.ApiServer.Rest;
 using Kubesharp.Storage;
@@ -37,6 +40,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly TimeProvider _time;
     // Built-in kinds plus a custom layer that the CRD registry swaps as CRDs come and go.
     private readonly ResourceTable _table = BuiltinResources.Table.WithCustomLayer();
+    private readonly IResourceSchemaSource _schemas = BuiltinSchemas.Instance;
     private WebApplication? _app;
     private WatchCache? _cache;
     private CrdRegistry? _crds;
@@ -91,7 +95,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var router = new ApiRouter(new RestHandler(_store, _table, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval }, _table, _loggers.CreateLogger("kube-apiserver"));
+        var router = new ApiRouter(new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval }, _table, _schemas, _loggers.CreateLogger("kube-apiserver"));
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -163,10 +167,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
-    private sealed class ApiRouter(RestHandler rest, ResourceTable table, ILogger logger)
+    private sealed class ApiRouter(RestHandler rest, ResourceTable table, IResourceSchemaSource schemas, ILogger logger)
     {
         private readonly RestHandler _rest = rest;
         private readonly DiscoveryDocuments _discovery = new(table);
+        private readonly OpenApiDocuments _openApi = new(() => table, schemas, GitVersion);
         private readonly ApiMetrics _metrics = new();
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";
@@ -246,14 +251,15 @@ public sealed class ApiServerHost : IAsyncDisposable
                             ? WriteJsonAsync(context, DiscoveryDocuments.AggregatedContentType, _discovery.Aggregated(core: false))
                             : WriteJsonAsync(context, "application/json", _discovery.ApiGroupList()));
                         return;
-                    case "/openapi/v3":
-                        // No per-group documents yet: kubectl then treats fieldValidation as unsupported.
-                        await WriteJsonAsync(context, "application/json", """{"paths":{}}"""u8.ToArray());
-                        return;
                     case "/openapi/v2":
                         // An empty (zero-byte) protobuf document: kubectl skips client-side schema validation.
                         context.Response.ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
                         return;
+                }
+
+                if (segments is ["openapi", "v3", ..] && await _openApi.TryServeAsync(context, path))
+                {
+                    return;
                 }
 
                 if (segments is ["apis", var group])

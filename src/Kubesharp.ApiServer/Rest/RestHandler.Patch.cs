@@ -5,6 +5,7 @@ using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Schema.Fields;
 using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.Storage;
@@ -45,7 +46,8 @@ internal sealed partial class RestHandler
                     $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \"{contentType}\")");
         }
 
-        var patch = await ReadPatchBodyAsync(context.Request);
+        var directive = FieldValidation.Parse(context.Request.Query["fieldValidation"].ToString(), "PatchOptions");
+        var (patch, patchErrors) = PreparePatch(await ReadPatchBodyAsync(context.Request), contentType);
         var key = resource.StorageKey(ns, name);
         KeyValue? known = null;
         for (var attempt = 0; ; attempt++)
@@ -64,6 +66,7 @@ internal sealed partial class RestHandler
                 _ => StrategicMergePatch.Apply(live, patch, schema),
             } as JsonObject ?? throw StatusException.BadRequest("the patch did not produce a JSON object");
 
+            CheckPatched(context, resource, directive, patched, patchErrors, contentType, patch);
             ObjectJson.CheckTypeMeta(patched, resource, resource.Kind, resource.GroupVersion);
             var meta = ObjectJson.Metadata(patched);
             var requested = ObjectJson.String(meta, "resourceVersion");
@@ -84,7 +87,7 @@ internal sealed partial class RestHandler
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource == "status");
-            ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name);
+            ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name), "PatchOptions", updated);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var stored = ObjectJson.ToStorage(updated);
             var result = await WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted);

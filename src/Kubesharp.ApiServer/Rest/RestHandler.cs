@@ -5,6 +5,7 @@ using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Protobuf;
 using Kubesharp.Api.Resources;
+using Kubesharp.Api.Schema;
 using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Http;
@@ -18,7 +19,7 @@ namespace Kubesharp.ApiServer.Rest;
 /// update (and /status), delete. Metadata is stamped and checked here as upstream's generic registry
 /// does; per-kind validation and defaulting (strategies) come on top.
 /// </summary>
-internal sealed partial class RestHandler(IStore store, ResourceTable table, TimeProvider time, Cache.WatchCache watchCache)
+internal sealed partial class RestHandler(IStore store, ResourceTable table, IResourceSchemaSource schemas, TimeProvider time, Cache.WatchCache watchCache)
 {
     /// <summary>Cancelled when the server begins to stop: watches end cleanly instead of holding shutdown.</summary>
     public CancellationToken Stopping { get; set; }
@@ -131,7 +132,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
-        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "CreateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         Defaults.Apply(resource.Group, resource.Kind, obj);
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
@@ -188,7 +189,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        ResourceStrategies.BeforeCreate(resource, obj, name);
+        ReportPruned(context, resource, ResourceStrategies.BeforeCreate(resource, obj, name), "CreateOptions", obj);
         var stored = ObjectJson.ToStorage(obj);
         var result = await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(stored), null, context.RequestAborted);
         if (result.Status == WriteStatus.AlreadyExists)
@@ -201,7 +202,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
     private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
     {
-        var obj = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         var metadata = ObjectJson.Metadata(obj);
         var bodyName = ObjectJson.String(metadata, "name");
@@ -232,7 +233,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
-            ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name);
+            ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
             var stored = ObjectJson.ToStorage(updated);
             var result = await WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted);
@@ -479,7 +480,16 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
         }
     }
 
-    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false)
+    /// <summary>A request body as JSON: JSON as sent, YAML converted (its repeated keys dropped; see <see cref="ReadContentAsync"/>).</summary>
+    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool allowEmpty = false) =>
+        (await ReadContentAsync(request, allowEmpty)).Json;
+
+    /// <summary>
+    /// A request body as JSON, with the keys a YAML body repeated (for the field validation directive). Bodies
+    /// over 3 MiB are 413; a content type other than JSON or YAML is 415 (server-side apply's
+    /// <c>application/apply-patch+yaml</c> among them); malformed YAML is 400.
+    /// </summary>
+    internal static async Task<RequestContent> ReadContentAsync(HttpRequest request, bool allowEmpty = false)
     {
         var contentType = request.ContentType ?? "application/json";
         using var buffer = new MemoryStream(request.ContentLength is > 0 and <= ObjectJson.MaxBodyBytes ? (int)request.ContentLength : 4096);
@@ -511,12 +521,18 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
         if (buffer.Length == 0 && allowEmpty)
         {
-            return [];
+            return new RequestContent([], []);
+        }
+
+        if (contentType.StartsWith("application/yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            var (json, duplicates) = Http.YamlBody.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            return new RequestContent(json, duplicates);
         }
 
         if (KubernetesProtobuf.IsMediaType(contentType))
         {
-            return KubernetesProtobuf.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            return new RequestContent(KubernetesProtobuf.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), []);
         }
 
         if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
@@ -524,7 +540,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             throw StatusException.UnsupportedMediaType(contentType);
         }
 
-        return buffer.ToArray();
+        return new RequestContent(buffer.ToArray(), []);
     }
 
     /// <summary>Answers with an object as just written: its stored bytes with the new resourceVersion spliced in, no second serialisation.</summary>

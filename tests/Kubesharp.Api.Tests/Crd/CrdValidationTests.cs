@@ -23,15 +23,15 @@ public sealed class CrdValidationTests
         { "no kind", c => Spec(c)["names"]!.AsObject().Remove("kind"), "spec.names.kind: Required value" },
         { "bad short name", c => Spec(c)["names"]!["shortNames"] = new JsonArray("W_D"), "spec.names.shortNames[0]: Invalid value: \"W_D\": " + Dns1035 },
         { "kind equals listKind", c => Spec(c)["names"]!["listKind"] = "Widget", "spec.names.listKind: Invalid value: \"Widget\": kind and listKind may not be the same" },
-        { "field without type", c => Schema(c)["properties"]!["spec"]!["properties"]!["color"]!.AsObject().Remove("type"), "spec.validation.openAPIV3Schema.properties[spec].properties[color].type: Required value: must not be empty for specified object fields" },
-        { "array without items", c => Schema(c)["properties"]!["spec"]!["properties"]!["list"] = new JsonObject { ["type"] = "array" }, "spec.validation.openAPIV3Schema.properties[spec].properties[list].items: Required value: must be specified" },
-        { "root not an object", c => Schema(c)["type"] = "string", "spec.validation.openAPIV3Schema.type: Invalid value: \"string\": only \"object\" is allowed as the type at the root of the schema if the status subresource is enabled" },
-        { "metadata restricted", c => Schema(c)["properties"]!["metadata"] = JsonNode.Parse("""{"type":"object","properties":{"labels":{"type":"object"}}}"""), "spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified" },
-        { "unknown type", c => Schema(c)["properties"]!["spec"]!["properties"]!["color"]!["type"] = "text", "spec.validation.openAPIV3Schema.properties[spec].properties[color].type: Unsupported value: \"text\": supported values: \"array\", \"boolean\", \"integer\", \"number\", \"object\", \"string\"" },
-        { "uniqueItems", c => Schema(c)["properties"]!["spec"]!["properties"]!["list"] = JsonNode.Parse("""{"type":"array","items":{"type":"string"},"uniqueItems":true}"""), "spec.validation.openAPIV3Schema.properties[spec].properties[list].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic" },
-        { "preserve-unknown-fields false", c => Schema(c)["properties"]!["spec"]!["x-kubernetes-preserve-unknown-fields"] = false, "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined" },
-        { "default of the wrong type", c => Schema(c)["properties"]!["spec"]!["properties"]!["color"]!["default"] = 5, "spec.validation.openAPIV3Schema.properties[spec].properties[color].default: Invalid value: \"integer\":  in body must be of type string: \"integer\"" },
-        { "default in metadata", c => Schema(c)["properties"]!["metadata"] = JsonNode.Parse("""{"type":"object","default":{}}"""), "spec.validation.openAPIV3Schema.properties[metadata].default: Forbidden: must not be set in top-level metadata" },
+        { "field without type", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!["color"]!.AsObject().Remove("type"), "spec.validation.openAPIV3Schema.properties[spec].properties[color].type: Required value: must not be empty for specified object fields" },
+        { "array without items", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!["list"] = new JsonObject { ["type"] = "array" }, "spec.validation.openAPIV3Schema.properties[spec].properties[list].items: Required value: must be specified" },
+        { "root not an object", c => CrdFixtures.Schema(c)["type"] = "string", "spec.validation.openAPIV3Schema.type: Invalid value: \"string\": only \"object\" is allowed as the type at the root of the schema if the status subresource is enabled" },
+        { "metadata restricted", c => CrdFixtures.Schema(c)["properties"]!["metadata"] = JsonNode.Parse("""{"type":"object","properties":{"labels":{"type":"object"}}}"""), "spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified" },
+        { "unknown type", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!["color"]!["type"] = "text", "spec.validation.openAPIV3Schema.properties[spec].properties[color].type: Unsupported value: \"text\": supported values: \"array\", \"boolean\", \"integer\", \"number\", \"object\", \"string\"" },
+        { "uniqueItems", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!["list"] = JsonNode.Parse("""{"type":"array","items":{"type":"string"},"uniqueItems":true}"""), "spec.validation.openAPIV3Schema.properties[spec].properties[list].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic" },
+        { "preserve-unknown-fields false", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["x-kubernetes-preserve-unknown-fields"] = false, "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined" },
+        { "default of the wrong type", c => CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!["color"]!["default"] = 5, "spec.validation.openAPIV3Schema.properties[spec].properties[color].default: Invalid value: \"integer\":  in body must be of type string: \"integer\"" },
+        { "default in metadata", c => CrdFixtures.Schema(c)["properties"]!["metadata"] = JsonNode.Parse("""{"type":"object","default":{}}"""), "spec.validation.openAPIV3Schema.properties[metadata].default: Forbidden: must not be set in top-level metadata" },
         { "printer column type", c => Version(c)["additionalPrinterColumns"]![0]!["type"] = "float", "spec.additionalPrinterColumns[0].type: Invalid value: \"float\": must be one of boolean,date,integer,number,string" },
         { "printer column path", c => Version(c)["additionalPrinterColumns"]![0]!["jsonPath"] = "spec.replicas", "spec.additionalPrinterColumns[0].JSONPath: Invalid value: \"spec.replicas\": must be a simple json path starting with ." },
         { "scale path outside spec", c => Version(c)["subresources"]!["scale"]!["specReplicasPath"] = ".status.replicas", "spec.subresources.scale.specReplicasPath: Invalid value: \".status.replicas\": should be a json path under .spec" },
@@ -63,7 +63,7 @@ public sealed class CrdValidationTests
             v2["name"] = "v2";
             v2["storage"] = false;
             ((JsonArray)Spec(c)["versions"]!).Add(v2);
-            Schema(c, 1)["properties"]!["spec"]!["properties"]!["color"]!.AsObject().Remove("type");
+            CrdFixtures.Schema(c, 1)["properties"]!["spec"]!["properties"]!["color"]!.AsObject().Remove("type");
         });
 
         Assert.Equal(["spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[color].type: Required value: must not be empty for specified object fields"], errors);
@@ -74,7 +74,7 @@ public sealed class CrdValidationTests
     {
         Assert.Empty(Create(c =>
         {
-            var props = Schema(c)["properties"]!["spec"]!["properties"]!.AsObject();
+            var props = CrdFixtures.Schema(c)["properties"]!["spec"]!["properties"]!.AsObject();
             props["anything"] = new JsonObject { ["x-kubernetes-preserve-unknown-fields"] = true };
             props["port"] = JsonNode.Parse("""{"x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}]}""");
         }));

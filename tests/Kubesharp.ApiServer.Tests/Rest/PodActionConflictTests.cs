@@ -32,7 +32,7 @@ public sealed class PodActionConflictTests : IAsyncLifetime
         _store = new FakeInterleavingStore(_memory);
         // Never started: binding and eviction read the store, so that every race below is the store's.
         _cache = new WatchCache(_store, NullLogger.Instance);
-        _handler = new RestHandler(_store, BuiltinResources.Table, TimeProvider.System, _cache);
+        _handler = new RestHandler(_store, BuiltinResources.Table, Kubesharp.Api.Schema.Models.BuiltinSchemas.Instance, TimeProvider.System, _cache);
     }
 
     public async Task InitializeAsync()
