@@ -69,7 +69,7 @@ internal sealed partial class RestHandler
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var stored = JsonNode.Parse(current.Value)!.AsObject();
             var updated = Merge(resource, stored, patched, subresource == "status");
-            Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
+            Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, JsonNode.Parse(current.Value)!.AsObject(), updated, subresource == "status");
             var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), current.ModRevision, null, context.RequestAborted);
             switch (result.Status)
             {

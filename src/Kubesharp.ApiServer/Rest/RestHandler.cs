@@ -157,7 +157,6 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
             metadata["name"] = name;
         }
 
-        ObjectJson.ValidateName(resource, name);
         Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, obj);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectJson.Time(time.GetUtcNow());
@@ -209,7 +208,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, Tim
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
         var updated = Merge(resource, JsonNode.Parse(current.Value)!.AsObject(), obj, status);
-        Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
+        Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, JsonNode.Parse(current.Value)!.AsObject(), updated, status);
         var result = await store.UpdateAsync(key, ObjectJson.ToStorage(updated), expected, null, context.RequestAborted);
         switch (result.Status)
         {
