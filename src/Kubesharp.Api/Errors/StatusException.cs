@@ -66,7 +66,8 @@ public sealed class StatusException : Exception
         new(HttpStatusCode.Conflict, "Conflict", $"Operation cannot be fulfilled on {Qualified(group, resource)} \"{name}\": {why}", new StatusDetails(name, group, resource, null, []));
 
     public static StatusException Invalid(string group, string kind, string name, IReadOnlyList<StatusCause> causes) =>
-        new((HttpStatusCode)422, "Invalid", $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid: {string.Join(", ", causes.Select(c => c.Field is null ? c.Message : $"{c.Field}: {c.Message}"))}", new StatusDetails(name, group, null, kind, causes));
+        // Upstream's message is its aggregate error: one cause alone, several distinct ones in brackets.
+        new((HttpStatusCode)422, "Invalid", $"{(group.Length == 0 ? kind : kind + "." + group)} \"{name}\" is invalid: {Selectors.GoText.Aggregate([.. causes.Select(c => c.Field is null ? c.Message : $"{c.Field}: {c.Message}")])}", new StatusDetails(name, group, null, kind, causes));
 
     public static StatusException BadRequest(string message) => new(HttpStatusCode.BadRequest, "BadRequest", message);
 

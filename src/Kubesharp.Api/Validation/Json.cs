@@ -38,10 +38,26 @@ internal static class Json
     public static long? Int(JsonNode? node, string name) =>
         node is JsonObject o ? Integer(o[name]) : null;
 
-    public static long? Integer(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n
-        : node is JsonValue d && d.GetValueKind() == JsonValueKind.Number && d.TryGetValue<double>(out var f) && f == Math.Floor(f) && Math.Abs(f) < 9.2e18 ? (long)f
-        : null;
+    /// <summary>An integral JSON number as Go decodes it into an int; whatever the node's backing type (parsed or built).</summary>
+    public static long? Integer(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
+
+        if (v.TryGetValue<int>(out var i))
+        {
+            return i;
+        }
+
+        return v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9.2e18 ? (long)d : null;
+    }
 
     /// <summary>The boolean at <paramref name="name"/>, or null: Go's <c>*bool</c>.</summary>
     public static bool? Bool(JsonNode? node, string name) =>

@@ -33,7 +33,8 @@ public sealed class StatusExceptionTests
 
         Assert.Equal(422, (int)e.Code);
         Assert.Equal("Invalid", e.Reason);
-        Assert.StartsWith("Pod \"p\" is invalid: spec.containers: Required value, metadata.name: Invalid value", e.Message, StringComparison.Ordinal);
+        // Upstream's aggregate error puts several causes in brackets.
+        Assert.StartsWith("Pod \"p\" is invalid: [spec.containers: Required value, metadata.name: Invalid value", e.Message, StringComparison.Ordinal);
         Assert.Equal(2, e.Details!.Causes.Count);
     }
 
