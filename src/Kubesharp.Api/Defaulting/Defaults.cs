@@ -16,6 +16,7 @@ public static class Defaults
         {
             case ("", "Pod"):
                 PodSpec(Object(obj, "spec"));
+                NonNegativeGracePeriod(Object(obj, "spec"));
                 break;
             case ("", "Service"):
                 Service(Object(obj, "spec"));
@@ -50,6 +51,18 @@ public static class Defaults
             case ("batch", "CronJob"):
                 CronJob(Object(obj, "spec"));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Upstream's pod strategy (since kubernetes PR 115606) stores a negative terminationGracePeriodSeconds of a
+    /// pod as 1 rather than refusing it; pod templates keep what they were given.
+    /// </summary>
+    private static void NonNegativeGracePeriod(JsonObject spec)
+    {
+        if (spec["terminationGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace < 0)
+        {
+            spec["terminationGracePeriodSeconds"] = 1;
         }
     }
 

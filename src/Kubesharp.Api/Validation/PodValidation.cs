@@ -44,14 +44,11 @@ internal static partial class PodValidation
 
     public static void Spec(JsonObject spec, string path, Causes causes, bool isPod)
     {
+        // Upstream has no lower bound here: a pod's negative grace period is stored as 1 (see Defaults).
         var grace = Json.Int(spec, "terminationGracePeriodSeconds");
         if (!Json.Has(spec, "terminationGracePeriodSeconds"))
         {
             causes.Required(path + ".terminationGracePeriodSeconds");
-        }
-        else if (grace < 0)
-        {
-            causes.Invalid(path + ".terminationGracePeriodSeconds", grace.Value, "must be greater than or equal to 0");
         }
 
         var volumes = Volumes(spec, path + ".volumes", causes);
