@@ -144,6 +144,33 @@ public readonly partial struct Quantity
     }
 
     /// <summary>
+    /// Upstream's int64 fast path: when it applies, the <c>int64Amount</c> upstream holds (unsigned here).
+    /// </summary>
+    private static (long Value, int Scale)? FastPath(string num, string denom, int exponent, bool binary)
+    {
+        var shifted = num + denom;
+        if (binary)
+        {
+            var precision = exponent >= 0 && denom.Length == 0 ? 15 - num.Length - (int)((float)exponent * 3 / 10) - 1 : -1;
+            if (precision < 0 || !long.TryParse(shifted, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+                || exponent >= 63 || value > (long.MaxValue >> exponent))
+            {
+                return null;
+            }
+
+            return (value << exponent, 0);
+        }
+
+        var scale = exponent - denom.Length;
+        if (18 - shifted.Length < 0 || scale < -9 || !long.TryParse(shifted, NumberStyles.None, CultureInfo.InvariantCulture, out var digits))
+        {
+            return null;
+        }
+
+        return (digits, scale);
+    }
+
+    /// <summary>
     /// Whether upstream's int64 fast path applies and judges the text canonical, in which case upstream keeps
     /// the text as given (so <c>+1</c> and <c>1.500</c> print as written).
     /// </summary>

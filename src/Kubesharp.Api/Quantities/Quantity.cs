@@ -26,13 +26,17 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
     private readonly BigInteger _unscaled;
     private readonly int _scale;
     private readonly string? _text;
+    private readonly long? _int64Value;
+    private readonly int _int64Scale;
 
-    private Quantity(BigInteger unscaled, int scale, QuantityFormat format, string? text)
+    private Quantity(BigInteger unscaled, int scale, QuantityFormat format, string? text, (long Value, int Scale)? int64 = null)
     {
         _unscaled = unscaled;
         _scale = scale;
         Format = format;
         _text = text;
+        _int64Value = int64?.Value;
+        _int64Scale = int64?.Scale ?? 0;
     }
 
     public QuantityFormat Format { get; }
@@ -59,7 +63,7 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
 
         if (text == "0")
         {
-            quantity = new Quantity(BigInteger.Zero, 0, QuantityFormat.DecimalSI, text);
+            quantity = new Quantity(BigInteger.Zero, 0, QuantityFormat.DecimalSI, text, (0, 0));
             return true;
         }
 
@@ -91,7 +95,8 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
             digits = -digits;
         }
 
-        var keep = KeepsText(num, denom, exponent, binary) ? text : null;
+        var fast = FastPath(num, denom, exponent, binary);
+        var keep = fast is not null && KeepsText(num, denom, exponent, binary) ? text : null;
         if (scale < -9 && !digits.IsZero)
         {
             // Upstream rounds a non-zero value up (away from zero) to the smallest amount it can hold, 1n.
@@ -122,7 +127,7 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
             }
         }
 
-        quantity = new Quantity(digits, scale, format, keep);
+        quantity = new Quantity(digits, scale, format, keep, fast is { } f ? (positive ? f.Value : -f.Value, f.Scale) : null);
         return true;
     }
 
@@ -167,6 +172,19 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
             ? _unscaled * BigInteger.Pow(10, shift)
             : BigInteger.DivRem(_unscaled, BigInteger.Pow(10, -shift), out var remainder) + (remainder.Sign > 0 ? 1 : 0);
         return (milli % 1000).IsZero;
+    }
+
+    /// <summary>
+    /// Go's <c>%#v</c> of upstream's <c>resource.Quantity</c> struct, as its field errors print a Quantity passed by
+    /// value. A value upstream holds as an <c>inf.Dec</c> shows a pointer there, whose address is not reproducible.
+    /// </summary>
+    public string GoSyntax()
+    {
+        var format = Selectors.GoText.Quote(Format.ToString());
+        var text = Selectors.GoText.Quote(_text ?? "");
+        return _int64Value is { } value
+            ? $"resource.Quantity{{i:resource.int64Amount{{value:{value}, scale:{_int64Scale}}}, d:resource.infDecAmount{{Dec:(*inf.Dec)(nil)}}, s:{text}, Format:{format}}}"
+            : $"resource.Quantity{{i:resource.int64Amount{{value:0, scale:0}}, d:resource.infDecAmount{{Dec:(*inf.Dec)(0xc000000000)}}, s:{text}, Format:{format}}}";
     }
 
     /// <summary>Upstream's <c>String()</c>: the text it was parsed from when upstream keeps it, else the canonical form.</summary>

@@ -109,7 +109,8 @@ internal static class ResourceValidation
 
         if (IsInteger(name) && !q.IsWholeAtMilliPrecision())
         {
-            causes.Invalid(path, new GoLiteral(q.ToString()), "must be an integer");
+            // Upstream passes the Quantity struct itself, which its field errors print with %#v.
+            causes.Invalid(path, new GoLiteral(q.GoSyntax()), "must be an integer");
         }
     }
 

@@ -378,11 +378,13 @@ internal static class WorkloadValidation
     }
 
     /// <summary>
-    /// An IntOrString as upstream prints a bad one: through its <c>String()</c> method (upstream's field errors
-    /// prefer a Stringer), so <c>25%</c> and <c>0</c> appear unquoted.
+    /// An IntOrString as upstream v1.32 prints a bad one: Go's <c>%#v</c> of the struct (its <c>String()</c> is on
+    /// the pointer, which upstream's field errors do not look for).
     /// </summary>
     public static GoLiteral IntOrStringValue(JsonNode? node) =>
-        new(node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : (Json.Integer(node) ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String
+            ? new($"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{GoText.Quote(v.GetValue<string>())}}}")
+            : new($"intstr.IntOrString{{Type:0, IntVal:{Json.Integer(node) ?? 0}, StrVal:\"\"}}");
 
     private static string RollingUpdateLiteral(JsonObject rolling) =>
         $"&apps.RollingUpdateStatefulSetStrategy{{Partition:{Json.Int(rolling, "partition") ?? 0}, MaxUnavailable:(*intstr.IntOrString)(nil)}}";

@@ -22,8 +22,8 @@ public sealed class ClusterValidationTests
         { "priority class too high", "scheduling.k8s.io", "PriorityClass", """{"value":2000000000}""", ["value: Forbidden: maximum allowed value of a user defined priority is 1000000000"] },
         { "system priority class", "scheduling.k8s.io", "PriorityClass", """{"metadata":{"name":"system-mine"}}""", ["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"] },
         { "budget", "policy", "PodDisruptionBudget", "{}", [] },
-        { "budget with both", "policy", "PodDisruptionBudget", """{"spec":{"maxUnavailable":"10%"}}""", ["spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:1, MaxUnavailable:10%}: minAvailable and maxUnavailable cannot be both set"] },
-        { "budget percent", "policy", "PodDisruptionBudget", """{"spec":{"minAvailable":"120%"}}""", ["spec.minAvailable: Invalid value: 120%: must not be greater than 100%"] },
+        { "budget with both", "policy", "PodDisruptionBudget", """{"spec":{"maxUnavailable":"10%"}}""", ["spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:intstr.IntOrString{Type:0, IntVal:1, StrVal:\"\"}, MaxUnavailable:intstr.IntOrString{Type:1, IntVal:0, StrVal:\"10%\"}}: minAvailable and maxUnavailable cannot be both set"] },
+        { "budget percent", "policy", "PodDisruptionBudget", """{"spec":{"minAvailable":"120%"}}""", ["spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"120%\"}: must not be greater than 100%"] },
     };
 
     [Theory]

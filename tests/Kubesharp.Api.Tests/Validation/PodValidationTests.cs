@@ -95,7 +95,7 @@ public sealed class PodValidationTests
         { "extended resource", """{}|{"example.com/gpu":"2"}""", [] },
         { "extended resource request without limit", """{"example.com/gpu":"2"}|{}""", ["spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources"] },
         { "extended resource request below limit", """{"example.com/gpu":"1"}|{"example.com/gpu":"2"}""", ["spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to example.com/gpu limit of 2"] },
-        { "extended resource not whole", """{}|{"example.com/gpu":"500m"}""", ["spec.containers[0].resources.limits[example.com/gpu]: Invalid value: 500m: must be an integer"] },
+        { "extended resource not whole", """{}|{"example.com/gpu":"500m"}""", ["spec.containers[0].resources.limits[example.com/gpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:\"500m\", Format:\"DecimalSI\"}: must be an integer"] },
         { "hugepages alone", """{}|{"hugepages-2Mi":"2Mi"}""", ["spec.containers[0].resources: Forbidden: HugePages require cpu or memory"] },
     };
 
