@@ -202,6 +202,13 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
             return 0;
         }
 
+        if (Math.Abs((long)aScale - bScale) <= 36)
+        {
+            return aScale > bScale
+                ? (a * BigInteger.Pow(10, aScale - bScale)).CompareTo(b)
+                : a.CompareTo(b * BigInteger.Pow(10, bScale - aScale));
+        }
+
         // Orders of magnitude first, so that an exponent such as 1e999999999 never builds a huge number.
         var aMagnitude = (long)DigitCount(a) + aScale;
         var bMagnitude = (long)DigitCount(b) + bScale;
