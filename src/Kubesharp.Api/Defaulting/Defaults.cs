@@ -16,13 +16,17 @@ public static class Defaults
         {
             case ("", "Pod"):
                 PodSpec(Object(obj, "spec"));
+                NonNegativeGracePeriod(Object(obj, "spec"));
                 break;
             case ("", "Service"):
                 Service(Object(obj, "spec"));
                 break;
             case ("", "ReplicationController"):
-                SetIfAbsent(Object(obj, "spec"), "replicas", 1);
+                ReplicationController(Object(obj, "spec"));
                 Template(obj);
+                break;
+            case ("", "Secret"):
+                SetIfAbsent(obj, "type", "Opaque");
                 break;
             case ("apps", "Deployment"):
                 Deployment(Object(obj, "spec"));
@@ -44,6 +48,21 @@ public static class Defaults
                 Job(Object(obj, "spec"));
                 Template(obj);
                 break;
+            case ("batch", "CronJob"):
+                CronJob(Object(obj, "spec"));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Upstream's pod strategy (since kubernetes PR 115606) stores a negative terminationGracePeriodSeconds of a
+    /// pod as 1 rather than refusing it; pod templates keep what they were given.
+    /// </summary>
+    private static void NonNegativeGracePeriod(JsonObject spec)
+    {
+        if (spec["terminationGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace < 0)
+        {
+            spec["terminationGracePeriodSeconds"] = 1;
         }
     }
 
@@ -99,6 +118,52 @@ public static class Defaults
                 SetIfAbsent(p, "protocol", "TCP");
             }
         }
+
+        foreach (var probe in new[] { "livenessProbe", "readinessProbe", "startupProbe" })
+        {
+            if (c[probe] is JsonObject p)
+            {
+                Probe(p);
+            }
+        }
+
+        if (c["lifecycle"] is JsonObject lifecycle)
+        {
+            foreach (var hook in new[] { "postStart", "preStop" })
+            {
+                HttpGet(lifecycle[hook]?["httpGet"] as JsonObject);
+            }
+        }
+
+        if (c["env"] is JsonArray env)
+        {
+            foreach (var e in env.OfType<JsonObject>())
+            {
+                if (e["valueFrom"]?["fieldRef"] is JsonObject fieldRef)
+                {
+                    SetIfAbsent(fieldRef, "apiVersion", "v1");
+                }
+            }
+        }
+    }
+
+    /// <summary>Upstream's <c>SetDefaults_Probe</c> and <c>SetDefaults_HTTPGetAction</c>.</summary>
+    private static void Probe(JsonObject probe)
+    {
+        SetIfAbsent(probe, "timeoutSeconds", 1);
+        SetIfAbsent(probe, "periodSeconds", 10);
+        SetIfAbsent(probe, "successThreshold", 1);
+        SetIfAbsent(probe, "failureThreshold", 3);
+        HttpGet(probe["httpGet"] as JsonObject);
+    }
+
+    private static void HttpGet(JsonObject? action)
+    {
+        if (action is not null)
+        {
+            SetIfAbsent(action, "path", "/");
+            SetIfAbsent(action, "scheme", "HTTP");
+        }
     }
 
     /// <summary>Upstream: <c>Always</c> for <c>:latest</c> or an untagged image, else <c>IfNotPresent</c>.</summary>
@@ -119,6 +184,26 @@ public static class Defaults
     {
         SetIfAbsent(spec, "type", "ClusterIP");
         SetIfAbsent(spec, "sessionAffinity", "None");
+        var type = spec["type"]?.GetValue<string>();
+        if (type is "ClusterIP" or "NodePort" or "LoadBalancer")
+        {
+            SetIfAbsent(spec, "internalTrafficPolicy", "Cluster");
+        }
+
+        if (type is "NodePort" or "LoadBalancer" || spec["externalIPs"] is JsonArray { Count: > 0 })
+        {
+            SetIfAbsent(spec, "externalTrafficPolicy", "Cluster");
+        }
+
+        if (type == "LoadBalancer")
+        {
+            SetIfAbsent(spec, "allocateLoadBalancerNodePorts", true);
+        }
+
+        if (spec["sessionAffinity"]?.GetValue<string>() == "ClientIP")
+        {
+            SetIfAbsent(Object(Object(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds", 10800);
+        }
         if (spec["ports"] is JsonArray ports)
         {
             foreach (var p in ports.OfType<JsonObject>())
@@ -174,6 +259,31 @@ public static class Defaults
             var rolling = Object(strategy, "rollingUpdate");
             SetIfAbsent(rolling, "maxUnavailable", 1);
             SetIfAbsent(rolling, "maxSurge", 0);
+        }
+    }
+
+    /// <summary>Upstream's <c>SetDefaults_ReplicationController</c>: the selector and labels come from the template's labels.</summary>
+    private static void ReplicationController(JsonObject spec)
+    {
+        SetIfAbsent(spec, "replicas", 1);
+        if (spec["template"]?["metadata"]?["labels"] is JsonObject { Count: > 0 } labels && spec["selector"] is not JsonObject { Count: > 0 })
+        {
+            spec["selector"] = labels.DeepClone();
+        }
+    }
+
+    /// <summary>Upstream's <c>SetDefaults_CronJob</c>, and the pod defaults of its job template.</summary>
+    private static void CronJob(JsonObject spec)
+    {
+        SetIfAbsent(spec, "concurrencyPolicy", "Allow");
+        SetIfAbsent(spec, "suspend", false);
+        SetIfAbsent(spec, "successfulJobsHistoryLimit", 3);
+        SetIfAbsent(spec, "failedJobsHistoryLimit", 1);
+        // Upstream defaults the job's own fields when the Job is created, not in the template; the pod spec
+        // defaults apply to every pod spec.
+        if (spec["jobTemplate"]?["spec"]?["template"]?["spec"] is JsonObject podSpec)
+        {
+            PodSpec(podSpec);
         }
     }
 

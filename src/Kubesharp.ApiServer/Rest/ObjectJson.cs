@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
-using Kubesharp.Api.Validation;
 
 namespace Kubesharp.ApiServer.Rest;
 
@@ -117,18 +116,6 @@ internal static class ObjectJson
 
         obj["kind"] = expectedKind;
         obj["apiVersion"] = expectedApiVersion;
-    }
-
-    /// <summary>Upstream's name rules: a DNS-1123 subdomain for most kinds, a DNS-1123 label for namespaces.</summary>
-    public static void ValidateName(ResourceInfo resource, string name)
-    {
-        var (valid, message) = resource.Kind == "Namespace"
-            ? (Names.IsDns1123Label(name), Names.Dns1123LabelMessage)
-            : (Names.IsDns1123Subdomain(name), Names.Dns1123SubdomainMessage);
-        if (!valid)
-        {
-            throw StatusException.Invalid(resource.Group, resource.Kind, name, [new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {message}", "metadata.name")]);
-        }
     }
 
     /// <summary>Upstream's generateName suffix: five characters from a consonant-and-digit alphabet.</summary>

@@ -88,7 +88,7 @@ internal sealed partial class RestHandler
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource == "status");
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name), "PatchOptions", updated);
-            Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
+            Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, subresource == "status");
             var stored = ObjectJson.ToStorage(updated);
             var result = await WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted);
             switch (result.Status)
@@ -111,7 +111,16 @@ internal sealed partial class RestHandler
     /// The live object a write starts from (in the served version, without its resourceVersion), its bytes as
     /// read (stored bytes, or the cache's copy, which carries a resourceVersion), and where it came from.
     /// </summary>
-    private sealed record Live(JsonObject Object, byte[] Raw, long ModRevision, bool FromCache);
+    private sealed record Live(JsonObject Object, byte[] Raw, long ModRevision, bool FromCache)
+    {
+        /// <summary>A fresh copy of the object as it was read (<see cref="Object"/> is the merge's to change).</summary>
+        public JsonObject ParseOld(ResourceInfo resource)
+        {
+            var old = JsonNode.Parse(resource.ForRead(Raw))!.AsObject();
+            ObjectJson.Metadata(old).Remove("resourceVersion");
+            return old;
+        }
+    }
 
     /// <summary>
     /// The object a write starts from: <paramref name="known"/> when the store just handed it back (a lost

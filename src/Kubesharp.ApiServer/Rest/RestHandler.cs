@@ -171,7 +171,6 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             metadata["name"] = name;
         }
 
-        ObjectJson.ValidateName(resource, name);
         Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, obj);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectJson.Time(time.GetUtcNow());
@@ -234,7 +233,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
-            Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, updated);
+            Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
             var stored = ObjectJson.ToStorage(updated);
             var result = await WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted);
             switch (result.Status)

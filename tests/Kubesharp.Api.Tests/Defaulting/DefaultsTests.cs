@@ -37,6 +37,47 @@ public sealed class DefaultsTests
     }
 
     [Fact]
+    public void A_pods_negative_grace_period_is_stored_as_one_as_upstream_stores_it()
+    {
+        var pod = JsonNode.Parse("""{"spec":{"terminationGracePeriodSeconds":-5,"containers":[{"name":"a","image":"x"}]}}""")!.AsObject();
+
+        Defaults.Apply("", "Pod", pod);
+
+        Assert.Equal(1, pod["spec"]!["terminationGracePeriodSeconds"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Probes_and_http_actions_get_upstreams_defaults()
+    {
+        var pod = JsonNode.Parse("""{"spec":{"containers":[{"name":"a","image":"x","livenessProbe":{"httpGet":{"port":80}},"env":[{"name":"N","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}]}]}}""")!.AsObject();
+
+        Defaults.Apply("", "Pod", pod);
+
+        var probe = pod["spec"]!["containers"]![0]!["livenessProbe"]!;
+        Assert.Equal("""{"httpGet":{"port":80,"path":"/","scheme":"HTTP"},"timeoutSeconds":1,"periodSeconds":10,"successThreshold":1,"failureThreshold":3}""", probe.ToJsonString());
+        Assert.Equal("v1", pod["spec"]!["containers"]![0]!["env"]![0]!["valueFrom"]!["fieldRef"]!["apiVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Cron_jobs_services_and_replication_controllers_get_the_defaults_validation_relies_on()
+    {
+        var cronJob = JsonNode.Parse("""{"spec":{"schedule":"* * * * *","jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}}}}""")!.AsObject();
+        var service = JsonNode.Parse("""{"spec":{"type":"LoadBalancer","ports":[{"port":80}]}}""")!.AsObject();
+        var rc = JsonNode.Parse("""{"spec":{"template":{"metadata":{"labels":{"app":"web"}}}}}""")!.AsObject();
+
+        Defaults.Apply("batch", "CronJob", cronJob);
+        Defaults.Apply("", "Service", service);
+        Defaults.Apply("", "ReplicationController", rc);
+
+        Assert.Equal("Allow", cronJob["spec"]!["concurrencyPolicy"]!.GetValue<string>());
+        Assert.Equal("Always", cronJob["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!["restartPolicy"]!.GetValue<string>());
+        Assert.Equal("Cluster", service["spec"]!["internalTrafficPolicy"]!.GetValue<string>());
+        Assert.Equal("Cluster", service["spec"]!["externalTrafficPolicy"]!.GetValue<string>());
+        Assert.True(service["spec"]!["allocateLoadBalancerNodePorts"]!.GetValue<bool>());
+        Assert.Equal("""{"app":"web"}""", rc["spec"]!["selector"]!.ToJsonString());
+    }
+
+    [Fact]
     public void A_deployment_gets_strategy_history_deadline_and_template_defaults()
     {
         var d = JsonNode.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"nginx"}]}}}}""")!.AsObject();

@@ -1,46 +1,57 @@
 using System.Text.Json.Nodes;
+using Kubesharp.Api.Errors;
 using Kubesharp.Api.Validation;
 
 namespace Kubesharp.Api.Tests.Validation;
 
 public sealed class ValidatorTests
 {
-    public static TheoryData<string, string, string, string, string[]> Cases => new()
+    [Fact]
+    public void ThrowIfInvalid_answers_422_with_every_cause_and_upstreams_summary()
     {
-        { "valid pod", "", "Pod", """{"spec":{"containers":[{"name":"a","image":"x"}]}}""", [] },
-        { "no containers", "", "Pod", """{"spec":{"containers":[]}}""", ["spec.containers: Required value"] },
-        { "no spec", "", "Pod", """{}""", ["spec.containers: Required value"] },
-        { "nameless imageless container", "", "Pod", """{"spec":{"containers":[{}]}}""", ["spec.containers[0].name: Required value", "spec.containers[0].image: Required value"] },
-        { "duplicate container", "", "Pod", """{"spec":{"containers":[{"name":"a","image":"x"},{"name":"a","image":"y"}]}}""", ["spec.containers[1].name: Duplicate value: \"a\""] },
-        { "bad container name", "", "Pod", """{"spec":{"containers":[{"name":"A_b","image":"x"}]}}""", ["spec.containers[0].name: Invalid value: \"A_b\": a lowercase RFC 1123 label"] },
-        { "container port out of range", "", "Pod", """{"spec":{"containers":[{"name":"a","image":"x","ports":[{"containerPort":70000}]}]}}""", ["spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"] },
-        { "service port zero", "", "Service", """{"spec":{"ports":[{"port":0}]}}""", ["spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"] },
-        { "deployment without selector", "apps", "Deployment", """{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}}""", ["spec.selector: Required value"] },
-        {
-            "deployment selector not matching", "apps", "Deployment",
-            """{"spec":{"selector":{"matchLabels":{"app":"a"}},"template":{"metadata":{"labels":{"app":"b"}},"spec":{"containers":[{"name":"a","image":"x"}]}}}}""",
-            ["spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"b\"}: `selector` does not match template `labels`"]
-        },
-        {
-            "valid deployment", "apps", "Deployment",
-            """{"spec":{"selector":{"matchLabels":{"app":"a"}},"template":{"metadata":{"labels":{"app":"a","x":"y"}},"spec":{"containers":[{"name":"a","image":"x"}]}}}}""",
-            []
-        },
-        { "job template without containers", "batch", "Job", """{"spec":{"template":{"spec":{}}}}""", ["spec.template.spec.containers: Required value"] },
-        { "configmap has no rules here", "", "ConfigMap", """{"data":{"a":"b"}}""", [] },
-    };
+        var pod = ValidationCase.Build("", "Pod", Objects.Pod, """{"metadata":{"labels":{"a b":"x"}},"spec":{"containers":[{"name":"c","image":"","ports":[{"containerPort":0}]}]}}""");
+
+        var e = Assert.Throws<StatusException>(() => Validator.ThrowIfInvalid("", "Pod", "p", pod));
+
+        Assert.Equal(422, (int)e.Code);
+        Assert.Equal("Invalid", e.Reason);
+        Assert.Equal(["FieldValueInvalid", "FieldValueRequired", "FieldValueRequired"], e.Details!.Causes.Select(c => c.Reason));
+        Assert.StartsWith("Pod \"p\" is invalid: [metadata.labels: Invalid value: \"a b\": name part must consist of alphanumeric characters", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("spec.containers[0].image: Required value, spec.containers[0].ports[0].containerPort: Required value]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_malformed_quantity_is_400_as_upstreams_decoding_answers_it()
+    {
+        var pod = ValidationCase.Build("", "Pod", Objects.Pod, """{"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"1x"}}}]}}""");
+
+        var e = Assert.Throws<StatusException>(() => Validator.ThrowIfInvalid("", "Pod", "p", pod));
+
+        Assert.Equal(400, (int)e.Code);
+        Assert.Equal("BadRequest", e.Reason);
+        Assert.Equal("Pod in version \"v1\" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'", e.Message);
+    }
+
+    [Fact]
+    public void A_status_update_checks_metadata_only()
+    {
+        var old = ValidationCase.Build("", "Pod", Objects.Pod, "{}");
+        var changed = ValidationCase.Build("", "Pod", Objects.Pod, """{"spec":{"restartPolicy":"Sometimes"}}""");
+
+        Validator.ThrowIfInvalidUpdate("", "Pod", "p", old, changed, status: true);
+        Assert.Throws<StatusException>(() => Validator.ThrowIfInvalidUpdate("", "Pod", "p", old, changed));
+    }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void Causes_name_the_field_and_say_what_is_wrong(string why, string group, string kind, string json, string[] expected)
+    [InlineData("", "ServiceAccount")]
+    [InlineData("rbac.authorization.k8s.io", "Role")]
+    [InlineData("example.com", "Widget")]
+    public void Kinds_without_rules_of_their_own_get_the_metadata_rules(string group, string kind)
     {
-        var causes = Validator.Validate(group, kind, JsonNode.Parse(json)!.AsObject());
+        var obj = JsonNode.Parse("""{"metadata":{"name":"ok","labels":{"app":"-bad"}}}""")!.AsObject();
 
-        var actual = causes.Select(c => $"{c.Field}: {c.Message}").ToList();
-        Assert.True(actual.Count == expected.Length, $"{why}: expected [{string.Join(" | ", expected)}], got [{string.Join(" | ", actual)}]");
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.StartsWith(expected[i], actual[i], StringComparison.Ordinal);
-        }
+        var causes = Validator.Validate(group, kind, obj);
+
+        Assert.Equal("metadata.labels", Assert.Single(causes).Field);
     }
 }

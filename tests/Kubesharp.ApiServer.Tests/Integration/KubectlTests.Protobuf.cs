@@ -38,7 +38,13 @@ public abstract partial class KubectlTests<TFixture>
     [SkippableFact]
     public async Task Create_job_from_a_cronjob_carries_a_full_pod_template_through_protobuf()
     {
-        var rich = Path.Combine(AppContext.BaseDirectory, "Integration", "rich-cronjob.json");
+        // The golden cron job sets pointers to zero on purpose; two of those zeros upstream's validation refuses
+        // (a preStop sleep of 0 s, a probe grace period of 0): give those two legal values for the server.
+        var golden = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Integration", "rich-cronjob.json")))!;
+        var container = golden["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        container["lifecycle"]!["preStop"] = new JsonObject { ["exec"] = new JsonObject { ["command"] = new JsonArray("sh", "-c", "echo stop") } };
+        container["livenessProbe"]!["terminationGracePeriodSeconds"] = 1;
+        var rich = WriteTemp(golden.ToJsonString());
         var pbNs = await NamespaceAsync("pb-rich");
         var jsonNs = await NamespaceAsync("json-rich");
         await OkAsync("create", "-f", rich, "-n", pbNs);
