@@ -47,6 +47,7 @@ internal sealed partial class RestHandler
         }
 
         var directive = FieldValidation.Parse(context.Request.Query["fieldValidation"].ToString(), "PatchOptions");
+        var dryRun = CreateDryRun(context.Request);
         var (patch, patchErrors) = PreparePatch(await ReadPatchBodyAsync(context.Request), contentType);
         var key = resource.StorageKey(ns, name);
         KeyValue? known = null;
@@ -90,6 +91,12 @@ internal sealed partial class RestHandler
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name), "PatchOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, subresource == "status");
             var stored = ObjectJson.ToStorage(updated);
+            if (dryRun)
+            {
+                await WriteStoredAsync(context, HttpStatusCode.OK, stored, current.ModRevision);
+                return;
+            }
+
             var result = await WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted);
             switch (result.Status)
             {

@@ -132,6 +132,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
+        var dryRun = CreateDryRun(context.Request);
         var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "CreateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         Defaults.Apply(resource.Group, resource.Kind, obj);
@@ -184,12 +185,30 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
         if (resource.Kind == "Namespace")
         {
-            obj["spec"] ??= new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };
+            // Upstream's namespace strategy: the kubernetes finalizer is always there on create.
+            var spec = obj["spec"] as JsonObject ?? [];
+            obj["spec"] = spec;
+            var finalizers = spec["finalizers"] as JsonArray ?? [];
+            spec["finalizers"] = finalizers;
+            if (!finalizers.Any(f => f is JsonValue v && v.TryGetValue<string>(out var text) && text == "kubernetes"))
+            {
+                finalizers.Add("kubernetes");
+            }
+
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
         ReportPruned(context, resource, ResourceStrategies.BeforeCreate(resource, obj, name), "CreateOptions", obj);
         var stored = ObjectJson.ToStorage(obj);
+        if (dryRun)
+        {
+            // Everything ran but the write: the answer is the object that would have been stored, with no version.
+            context.Response.StatusCode = (int)HttpStatusCode.Created;
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(stored, context.RequestAborted);
+            return;
+        }
+
         var result = await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(stored), null, context.RequestAborted);
         if (result.Status == WriteStatus.AlreadyExists)
         {
@@ -201,6 +220,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
     private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
     {
+        var dryRun = CreateDryRun(context.Request);
         var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         var metadata = ObjectJson.Metadata(obj);
@@ -235,6 +255,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
             var stored = ObjectJson.ToStorage(updated);
+            if (dryRun)
+            {
+                await WriteStoredAsync(context, HttpStatusCode.OK, stored, current.ModRevision);
+                return;
+            }
+
             var result = await WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted);
             switch (result.Status)
             {
@@ -356,6 +382,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 {
                     meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
                     meta["deletionGracePeriodSeconds"] = grace;
+                    if (IsDryRun(options))
+                    {
+                        return (obj, true);
+                    }
+
                     var marked = await store.UpdateAsync(key, resource.ForStorage(ObjectJson.ToStorage(obj)), current.ModRevision, null, cancellationToken);
                     if (marked.Status == WriteStatus.Conflict)
                     {
@@ -366,6 +397,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 }
 
                 return (obj, true);
+            }
+
+            if (IsDryRun(options))
+            {
+                return (obj, false);
             }
 
             var deleted = await store.DeleteAsync(key, current.ModRevision, cancellationToken);
@@ -462,8 +498,22 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 : throw StatusException.BadRequest($"invalid gracePeriodSeconds \"{grace}\"");
         }
 
+        if (CreateDryRunValues(request) is { Length: > 0 } dryRun && options?["dryRun"] is not JsonArray { Count: > 0 })
+        {
+            options ??= new JsonObject();
+            options["dryRun"] = new JsonArray([.. dryRun.Select(v => (JsonNode)v)]);
+        }
+
+        if (options?["dryRun"] is JsonArray bodyDryRun)
+        {
+            RequestValidation.ThrowIfInvalidDryRun([.. bodyDryRun.Select(v => v?.ToString() ?? "")]);
+        }
+
         return options;
     }
+
+    /// <summary>DeleteOptions.dryRun (or the query's): the delete is checked and answered but writes nothing.</summary>
+    private static bool IsDryRun(JsonObject? options) => options?["dryRun"] is JsonArray { Count: > 0 };
 
     private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)
     {
