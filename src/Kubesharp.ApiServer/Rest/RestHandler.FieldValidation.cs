@@ -32,6 +32,8 @@ internal sealed partial class RestHandler
             return obj;
         }
 
+        ThrowIfWrongType(resource, problems);
+
         if (directive == FieldValidationDirective.Strict)
         {
             throw FieldValidation.BodyError(resource.Kind, resource.Version, FieldValidation.Errors(body.YamlDuplicates, problems));
@@ -89,6 +91,8 @@ internal sealed partial class RestHandler
             return;
         }
 
+        ThrowIfWrongType(resource, unknown);
+
         var errors = patchErrors.Concat(unknown.Select(p => p.Message)).ToList();
         switch (directive)
         {
@@ -132,6 +136,18 @@ internal sealed partial class RestHandler
             case FieldValidationDirective.Warn:
                 AddWarnings(context, messages);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A value of the wrong JSON type is a decoding error whatever fieldValidation says: upstream's typed decoder
+    /// refuses the body (400), naming the first such field.
+    /// </summary>
+    private static void ThrowIfWrongType(ResourceInfo resource, IReadOnlyList<FieldProblem> problems)
+    {
+        if (problems.FirstOrDefault(p => p.Kind == FieldProblemKind.WrongType) is { } wrong)
+        {
+            throw Kubesharp.Api.Errors.StatusException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {wrong.Message}");
         }
     }
 

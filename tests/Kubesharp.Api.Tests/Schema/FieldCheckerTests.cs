@@ -28,7 +28,15 @@ public sealed class FieldCheckerTests
         { "map keys are free", """{"metadata":{"labels":{"anything.example.com/x":"1"}},"spec":{"nodeSelector":{"zone":"a"}}}""", [] },
         { "free JSON is checked for repeats only", """{"metadata":{"managedFields":[{"fieldsV1":{"f:a":{},"f:a":{},"other":1}}]}}""", ["duplicate field \"metadata.managedFields[0].fieldsV1.f:a\""] },
         { "an escaped name is decoded", """{"spec":{"\u0078y":1}}""", ["unknown field \"spec.xy\""] },
-        { "a value of the wrong type is not looked into", """{"spec":"text","metadata":[1,2]}""", [] },
+        { "a value of the wrong type is reported and not looked into", """{"spec":"text","metadata":[1,{"x":1}]}""",
+            ["json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec", "json: cannot unmarshal array into Go struct field Pod.metadata of type v1.ObjectMeta"] },
+        { "a boolean label is Go's type error, map key left out of the path", """{"metadata":{"labels":{"enabled":true}}}""",
+            ["json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string"] },
+        { "a string where an integer goes, inside a list", """{"spec":{"containers":[{"name":"c","ports":[{"containerPort":"80"}]}]}}""",
+            ["json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"] },
+        { "a fraction where an integer goes", """{"spec":{"terminationGracePeriodSeconds":1.5}}""",
+            ["json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64"] },
+        { "int-or-string and quantities take both forms", """{"spec":{"containers":[{"name":"c","livenessProbe":{"httpGet":{"port":8080}},"resources":{"limits":{"cpu":1,"memory":"1Gi"}}}]}}""", [] },
         { "null values are fine", """{"spec":null,"metadata":{"labels":null}}""", [] },
     };
 

@@ -12,6 +12,9 @@ public enum FieldProblemKind
 
     /// <summary>The field appears twice in one object: the decoder keeps the last.</summary>
     Duplicate,
+
+    /// <summary>The value has the wrong JSON type for the field: the typed decoder refuses the whole body.</summary>
+    WrongType,
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ public enum FieldProblemKind
 /// upstream's strict-decoding text: <c>unknown field "spec.containers[0].imagePullPolcy"</c>,
 /// <c>duplicate field "metadata.name"</c>.
 /// </summary>
-public sealed class FieldProblem(FieldProblemKind kind, IReadOnlyList<object> segments)
+public sealed class FieldProblem(FieldProblemKind kind, IReadOnlyList<object> segments, string? detail = null)
 {
     public FieldProblemKind Kind { get; } = kind;
 
@@ -52,7 +55,16 @@ public sealed class FieldProblem(FieldProblemKind kind, IReadOnlyList<object> se
         }
     }
 
-    public string Message => $"{(Kind == FieldProblemKind.Unknown ? "unknown" : "duplicate")} field {GoText.Quote(Path)}";
+    /// <summary>
+    /// Upstream's text: the strict decoder's for unknown and duplicate fields; for a wrong type, Go's
+    /// <c>json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string</c>.
+    /// </summary>
+    public string Message => Kind switch
+    {
+        FieldProblemKind.WrongType => detail!,
+        FieldProblemKind.Unknown => $"unknown field {GoText.Quote(Path)}",
+        _ => $"duplicate field {GoText.Quote(Path)}",
+    };
 
     public override string ToString() => Message;
 }
