@@ -40,7 +40,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly TimeProvider _time;
     // Built-in kinds plus a custom layer that the CRD registry swaps as CRDs come and go.
     private readonly ResourceTable _table = BuiltinResources.Table.WithCustomLayer();
-    private readonly IResourceSchemaSource _schemas = BuiltinSchemas.Instance;
+    // Built-in kinds from the KubernetesClient models; custom resources from their CRD's openAPIV3Schema.
+    private readonly IResourceSchemaSource _schemas = new ResourceSchemaSources(BuiltinSchemas.Instance, Kubesharp.Api.Crd.CustomResourceSchemas.Instance);
     private WebApplication? _app;
     private WatchCache? _cache;
     private CrdRegistry? _crds;

@@ -87,6 +87,13 @@ internal sealed class OpenApiDocuments(Func<ResourceTable> table, IResourceSchem
         long generation;
         lock (_gate)
         {
+            // A CRD came, changed or went: the table's revision moved, and the documents are built again.
+            if (_current is { } stale && stale.TableRevision != table().Revision)
+            {
+                _generation++;
+                _current = null;
+            }
+
             if (_current is { } ready)
             {
                 return ready;
@@ -112,6 +119,7 @@ internal sealed class OpenApiDocuments(Func<ResourceTable> table, IResourceSchem
 
     private Snapshot Build()
     {
+        var tableRevision = table().Revision;
         var rows = table().All;
         var documents = new SortedDictionary<string, Document>(StringComparer.Ordinal)
         {
@@ -145,7 +153,7 @@ internal sealed class OpenApiDocuments(Func<ResourceTable> table, IResourceSchem
             w.WriteEndObject();
         }
 
-        return new Snapshot(buffer.ToArray(), documents);
+        return new Snapshot(buffer.ToArray(), documents, tableRevision);
     }
 
     private static async Task WriteAsync(HttpContext context, byte[] body, string? contentType)
@@ -160,5 +168,5 @@ internal sealed class OpenApiDocuments(Func<ResourceTable> table, IResourceSchem
         public static Document Of(byte[] bytes) => new(bytes, Convert.ToHexString(SHA512.HashData(bytes)));
     }
 
-    internal sealed record Snapshot(byte[] Index, IReadOnlyDictionary<string, Document> Documents);
+    internal sealed record Snapshot(byte[] Index, IReadOnlyDictionary<string, Document> Documents, long TableRevision);
 }

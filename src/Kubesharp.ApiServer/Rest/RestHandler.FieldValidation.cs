@@ -26,7 +26,8 @@ internal sealed partial class RestHandler
         var directive = FieldValidation.Parse(context.Request.Query["fieldValidation"].ToString(), optionsKind);
         var obj = ObjectJson.ParseObject(body.Json);
         // Without a schema only repeated fields can be found; they still must not reach an object that refuses them.
-        var problems = schemas.SchemaFor(resource)?.Kind is { } schema ? FieldChecker.Check(body.Json, schema) : FieldChecker.Duplicates(body.Json);
+        // Custom resources: unknown fields and types are their schema's (pruning and validation, ADR 6).
+        var problems = resource.Custom is null && schemas.SchemaFor(resource)?.Kind is { } schema ? FieldChecker.Check(body.Json, schema) : FieldChecker.Duplicates(body.Json);
         if (problems.Count == 0 && body.YamlDuplicates.Count == 0)
         {
             return obj;
@@ -80,7 +81,7 @@ internal sealed partial class RestHandler
     {
         IReadOnlyList<FieldProblem> unknown = [];
         byte[]? patchedJson = null;
-        if (schemas.SchemaFor(resource)?.Kind is { } schema)
+        if (resource.Custom is null && schemas.SchemaFor(resource)?.Kind is { } schema)
         {
             patchedJson = JsonSerializer.SerializeToUtf8Bytes(patched);
             unknown = FieldChecker.Check(patchedJson, schema);
