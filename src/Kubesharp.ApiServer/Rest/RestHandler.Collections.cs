@@ -146,7 +146,8 @@ internal sealed partial class RestHandler
             // covered (everything up to it was sent), so that its next watch resumes from there.
             if (bookmarks && delivered > 0 && !context.RequestAborted.IsCancellationRequested && !Stopping.IsCancellationRequested)
             {
-                await WriteBookmarkAsync(body, resource, delivered, context.RequestAborted);
+                WriteBookmark(context.Response.BodyWriter, resource, delivered, initialEventsEnd: false);
+                await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
             }
         }
     }
@@ -173,28 +174,6 @@ internal sealed partial class RestHandler
 
         buffer.Write(Newline);
         await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
-        await body.FlushAsync(cancellationToken);
-    }
-
-    private static async Task WriteBookmarkAsync(Stream body, ResourceInfo resource, long revision, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("type", "BOOKMARK");
-            w.WriteStartObject("object");
-            w.WriteString("kind", resource.Kind);
-            w.WriteString("apiVersion", resource.GroupVersion);
-            w.WriteStartObject("metadata");
-            w.WriteString("resourceVersion", revision.ToString(CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        buffer.Write(Newline);
-        await body.WriteAsync(buffer.ToArray(), cancellationToken);
         await body.FlushAsync(cancellationToken);
     }
 
