@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Kubesharp.ApiServer.Cache;
 
 /// <summary>
@@ -24,6 +26,14 @@ internal sealed class CacheEvent(bool isDelete, CachedObject obj, CachedObject? 
     public CachedObject? Previous { get; } = previous;
 
     public long Revision { get; } = revision;
+
+    /// <summary>Writes <c>{"type":"T","object":JSON}</c> and a newline without building the line (objects not shared by watchers).</summary>
+    public static void WriteLine(IBufferWriter<byte> output, WatchEventKind kind, byte[] json)
+    {
+        output.Write(Prefixes[(int)kind]);
+        output.Write(json);
+        output.Write("}\n"u8);
+    }
 
     /// <summary><c>{"type":"T","object":...}</c> and a newline, built once per type.</summary>
     public byte[] Line(WatchEventKind kind)

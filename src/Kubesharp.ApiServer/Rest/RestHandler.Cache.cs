@@ -394,8 +394,8 @@ internal sealed partial class RestHandler
                 return;
             }
 
-            var shown = ReferenceEquals(json, obj.Json) ? obj : new CachedObject(obj.Key, json, obj.ModRevision);
-            pipe.Write(new CacheEvent(false, shown, null, obj.ModRevision).Line(kind));
+            // The initial state, or a version rewritten for this watcher: nobody else sends these bytes.
+            CacheEvent.WriteLine(pipe, kind, json);
             return;
         }
 
