@@ -109,6 +109,21 @@ public sealed class StatusException : Exception
         new(HttpStatusCode.Forbidden, "Forbidden", $"{Qualified(group, resource)} \"{name}\" is forbidden: {why}", new StatusDetails(name, group, resource, null, []));
 
     /// <summary>
+    /// Upstream's <c>NewForbidden</c> as authorization writes it: the name is left out of the message when the
+    /// request names no object, and a request for no resource (a path such as <c>/api</c>) reads <c>forbidden: WHY</c>.
+    /// </summary>
+    public static StatusException ForbiddenRequest(string group, string resource, string name, string why)
+    {
+        var message = resource.Length == 0 ? $"forbidden: {why}"
+            : name.Length == 0 ? $"{Qualified(group, resource)} is forbidden: {why}"
+            : $"{Qualified(group, resource)} \"{name}\" is forbidden: {why}";
+        return new(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(name.Length == 0 ? null : name, group, resource.Length == 0 ? null : resource, null, []));
+    }
+
+    /// <summary>Upstream's 401: credentials were presented but are not valid (the reason is logged, never sent).</summary>
+    public static StatusException Unauthorized() => new(HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized");
+
+    /// <summary>
     /// Upstream's <c>NewTooManyRequests</c>: 429 with reason TooManyRequests. A positive
     /// <paramref name="retryAfterSeconds"/> goes into <c>details.retryAfterSeconds</c> and the <c>Retry-After</c> header, as
     /// the apiserver writes it; clients such as <c>kubectl drain</c> retry on 429.

@@ -16,7 +16,8 @@ public static partial class BuiltinResources
         Row("", "v1", "Binding", "bindings", ResourceScope.Namespaced, verbs: ["create"]),
         Row("", "v1", "ConfigMap", "configmaps", ResourceScope.Namespaced, shortNames: ["cm"]),
         Row("", "v1", "Secret", "secrets", ResourceScope.Namespaced, fields: ["type"]),
-        Row("", "v1", "ServiceAccount", "serviceaccounts", ResourceScope.Namespaced, shortNames: ["sa"]),
+        Row("", "v1", "ServiceAccount", "serviceaccounts", ResourceScope.Namespaced, shortNames: ["sa"],
+            subresources: [Sub("token", "authentication.k8s.io", "v1", "TokenRequest", "create")]),
         // Services have served deletecollection since upstream PR 96684 (v1.21); the storage runs each item's
         // delete hooks (IP and port release), so it is an ordinary verb there.
         Row("", "v1", "Service", "services", ResourceScope.Namespaced, shortNames: ["svc"], categories: ["all"], status: true,

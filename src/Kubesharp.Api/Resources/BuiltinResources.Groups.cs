@@ -20,6 +20,27 @@ public static partial class BuiltinResources
             fields: ["reason", "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath", "reportingController", "type"]),
     ];
 
+    // Reviews are create-only and never stored: the answer is computed from the request.
+    private static IEnumerable<ResourceInfo> AuthenticationRows() =>
+    [
+        Row("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", ResourceScope.Cluster, verbs: ["create"]),
+        Row("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", ResourceScope.Cluster, verbs: ["create"]),
+    ];
+
+    private static IEnumerable<ResourceInfo> AuthorizationRows() =>
+    [
+        Row("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", ResourceScope.Namespaced, verbs: ["create"]),
+        Row("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", ResourceScope.Cluster, verbs: ["create"]),
+        Row("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", ResourceScope.Cluster, verbs: ["create"]),
+        Row("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", ResourceScope.Cluster, verbs: ["create"]),
+    ];
+
+    private static IEnumerable<ResourceInfo> CertificatesRows() =>
+    [
+        Row("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", ResourceScope.Cluster, shortNames: ["csr"], status: true,
+            subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", "get", "patch", "update")]),
+    ];
+
     private static IEnumerable<ResourceInfo> BatchRows() =>
     [
         Row("batch", "v1", "Job", "jobs", ResourceScope.Namespaced, categories: ["all"], status: true, fields: ["status.successful"]),

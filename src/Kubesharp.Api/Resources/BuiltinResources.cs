@@ -4,7 +4,7 @@ namespace Kubesharp.Api.Resources;
 /// The built-in kinds, as upstream v1.32 serves them (names, scope, verbs, short names, categories,
 /// subresources, field selectors). One row per kind; see <see cref="ResourceInfo"/>. The rows live in
 /// one partial file per API group; groups are listed in upstream's discovery priority order (core,
-/// apps, events.k8s.io, batch, policy, rbac, scheduling, coordination, apiextensions, discovery).
+/// apps, events.k8s.io, authentication, authorization, batch, certificates, policy, rbac, scheduling, coordination, apiextensions, discovery).
 /// </summary>
 public static partial class BuiltinResources
 {
@@ -18,7 +18,10 @@ public static partial class BuiltinResources
         .. CoreRows(),
         .. AppsRows(),
         .. EventsRows(),
+        .. AuthenticationRows(),
+        .. AuthorizationRows(),
         .. BatchRows(),
+        .. CertificatesRows(),
         .. PolicyRows(),
         .. RbacRows(),
         .. SchedulingRows(),

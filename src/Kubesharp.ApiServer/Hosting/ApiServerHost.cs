@@ -4,6 +4,8 @@ using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Schema;
 using Kubesharp.Api.Schema.Models;
+using Kubesharp.ApiServer.Admission;
+using Kubesharp.ApiServer.Auth;
 using Kubesharp.ApiServer.Cache;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Discovery;
@@ -96,7 +98,10 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var router = new ApiRouter(new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval }, _table, _schemas, _loggers.CreateLogger("kube-apiserver"));
+        var reader = new ClusterObjectReader(_store, _table, _cache);
+        var admission = new AdmissionChain([new ServiceAccountAdmission(reader, _options.RequireServiceAccounts), new DefaultTolerationSeconds()]);
+        var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission };
+        var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"));
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -177,6 +182,11 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";
 
+        /// <summary>Authentication and authorization of every request; null serves every request unchecked.</summary>
+        public RequestAuth? Auth { get; init; }
+
+        public ReviewHandler? Reviews { get; init; }
+
         public async Task HandleAsync(HttpContext context)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -227,6 +237,19 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             var path = context.Request.Path.Value ?? "/";
             var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var apiPath = segments.Length >= 2 && segments[0] is "api" or "apis" ? ApiPath.Parse(table, segments[0] == "api", segments[1..]) : null;
+            if (apiPath is not null)
+            {
+                context.Items[typeof(ApiPath)] = apiPath;
+            }
+
+            if (Auth is { } auth)
+            {
+                var user = await auth.AuthenticateAsync(context);
+                context.Items[typeof(UserInfo)] = user;
+                auth.Authorize(RequestInfo.Resolve(user, context.Request, apiPath));
+            }
+
             if (context.Request.Method == "GET")
             {
                 switch (path)
@@ -272,11 +295,20 @@ public sealed class ApiServerHost : IAsyncDisposable
 
             if (segments.Length >= 2 && segments[0] is "api" or "apis")
             {
-                var apiPath = ApiPath.Parse(table, segments[0] == "api", segments[1..]) ?? throw StatusResponses.NotFoundPath(path);
-                context.Items[typeof(ApiPath)] = apiPath;
+                if (apiPath is null)
+                {
+                    throw StatusResponses.NotFoundPath(path);
+                }
+
                 if (apiPath.IsGroupVersionRoot)
                 {
                     await WriteJsonAsync(context, "application/json", _discovery.ApiResourceList(apiPath.Group, apiPath.Version));
+                    return;
+                }
+
+                if (Reviews is { } reviews && ReviewHandler.Handles(apiPath.Resource!))
+                {
+                    await reviews.HandleAsync(context, apiPath);
                     return;
                 }
 

@@ -22,4 +22,11 @@ public sealed record ApiServerOptions
 
     /// <summary>How often a watch that allows bookmarks gets one.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether a new pod's service account must exist (upstream's ServiceAccount admission). The accounts
+    /// controller of the controller manager creates <c>default</c> in every namespace; an API server run
+    /// without one (unit and API tests) turns the check off and still assigns the account and its volume.
+    /// </summary>
+    public bool RequireServiceAccounts { get; init; } = true;
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
+using Kubesharp.ApiServer.Admission;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
 using Kubesharp.ApiServer.Http;
@@ -76,6 +77,7 @@ internal sealed partial class RestHandler
             throw StatusException.BadRequest("Name parameter required.");
         }
 
+        await AdmitAsync(context, AdmissionOperation.Create, pods, "binding", ns, name, binding, null, dryRun);
         var node = ObjectJson.String(binding["target"] as JsonObject, "name")!;
         var uid = ObjectJson.String(meta, "uid");
         var version = ObjectJson.String(meta, "resourceVersion");

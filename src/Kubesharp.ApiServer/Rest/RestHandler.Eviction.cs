@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
+using Kubesharp.ApiServer.Admission;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Storage;
@@ -49,6 +50,7 @@ internal sealed partial class RestHandler
         var options = PropagateDryRun(eviction["deleteOptions"] as JsonObject, CreateDryRunValues(context.Request));
         var dryRun = options["dryRun"] is JsonArray { Count: > 0 };
         var versionUnset = PreconditionVersion(options) is null;
+        await AdmitAsync(context, AdmissionOperation.Create, pods, "eviction", ns, name, eviction, null, dryRun);
 
         JsonObject pod;
         for (var attempt = 1; ; attempt++)
@@ -382,7 +384,7 @@ internal sealed partial class RestHandler
             break;
         }
 
-        _ = await DeleteOneAsync(pods, ns, name, options, cancellationToken) ?? throw StatusException.NotFound("", "pods", name);
+        _ = await DeleteOneAsync(pods, ns, name, options, null, cancellationToken) ?? throw StatusException.NotFound("", "pods", name);
     }
 
     /// <summary>The precondition check of upstream's eviction, with its wording (409 on the kind <c>Pod</c>).</summary>

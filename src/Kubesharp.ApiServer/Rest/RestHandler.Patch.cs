@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Defaulting;
 using Kubesharp.Api.Errors;
+using Kubesharp.ApiServer.Admission;
 using Kubesharp.Api.Patch;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Schema.Fields;
@@ -88,6 +89,7 @@ internal sealed partial class RestHandler
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource == "status");
+            await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource == "status", name), "PatchOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, subresource == "status");
             var stored = ObjectJson.ToStorage(updated);

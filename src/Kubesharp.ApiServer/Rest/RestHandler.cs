@@ -7,6 +7,8 @@ using Kubesharp.Api.Protobuf;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Schema;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Admission;
+using Kubesharp.ApiServer.Auth;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
@@ -23,6 +25,9 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 {
     /// <summary>Cancelled when the server begins to stop: watches end cleanly instead of holding shutdown.</summary>
     public CancellationToken Stopping { get; set; }
+
+    /// <summary>The admission plugins every write passes through (after defaulting, before validation and storage).</summary>
+    public AdmissionChain Admission { get; init; } = AdmissionChain.Empty;
 
     private static readonly string[] ImmutableMeta = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
 
@@ -112,6 +117,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         }
     }
 
+    /// <summary>The user the request was authenticated as (set by the router before any handler runs).</summary>
+    internal static UserInfo UserOf(HttpContext context) => context.Items[typeof(UserInfo)] as UserInfo ?? UserInfo.Anonymous;
+
+    private ValueTask AdmitAsync(HttpContext context, AdmissionOperation operation, ResourceInfo resource, string subresource, string? ns, string name, JsonObject? obj, JsonObject? old, bool dryRun) =>
+        Admission.AdmitAsync(new AdmissionRequest(UserOf(context), operation, resource, subresource, ns ?? "", name, obj, old, dryRun), context.RequestAborted);
+
     private static void Require(ResourceInfo resource, string verb, string method)
     {
         if (!resource.Supports(verb))
@@ -172,6 +183,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             metadata["name"] = name;
         }
 
+        await AdmitAsync(context, AdmissionOperation.Create, resource, "", ns, name, obj, null, dryRun);
         Validator.ThrowIfInvalid(resource.Group, resource.Kind, name, obj);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = ObjectJson.Time(time.GetUtcNow());
@@ -252,6 +264,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
+            await AdmitAsync(context, AdmissionOperation.Update, resource, status ? "status" : "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
             var stored = ObjectJson.ToStorage(updated);
@@ -340,7 +353,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     private async Task DeleteAsync(HttpContext context, ResourceInfo resource, string? ns, string name)
     {
         var options = await ReadDeleteOptionsAsync(context.Request);
-        var (obj, held) = await DeleteOneAsync(resource, ns, name, options, context.RequestAborted)
+        var (obj, held) = await DeleteOneAsync(resource, ns, name, options, UserOf(context), context.RequestAborted)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
         // Upstream returns the pod itself (its registry sets ReturnDeletedObject); other kinds get a Status once gone.
         if (held || IsPod(resource))
@@ -358,7 +371,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     /// Deletes one object, or, when finalizers hold it, marks it with a deletionTimestamp. Returns the
     /// object and whether it is still there (held), or null when it was already gone.
     /// </summary>
-    private async Task<(JsonObject Object, bool Held)?> DeleteOneAsync(ResourceInfo resource, string? ns, string name, JsonObject? options, CancellationToken cancellationToken)
+    private async Task<(JsonObject Object, bool Held)?> DeleteOneAsync(ResourceInfo resource, string? ns, string name, JsonObject? options, UserInfo? user, CancellationToken cancellationToken)
     {
         var key = resource.StorageKey(ns, name);
         while (true)
@@ -372,6 +385,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             var obj = ObjectJson.FromStorage(resource.ForRead(current.Value), current.ModRevision);
             var meta = ObjectJson.Metadata(obj);
             CheckPreconditions(resource, name, options, meta);
+            if (user is not null)
+            {
+                // Null for the deletion an eviction makes: the eviction itself was admitted.
+                await Admission.AdmitAsync(new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ns ?? "", name, null, obj, IsDryRun(options)), cancellationToken);
+            }
             ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
@@ -451,7 +469,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         {
             var meta = ObjectJson.Metadata(JsonNode.Parse(kv.Value)!.AsObject());
             var name = ObjectJson.String(meta, "name")!;
-            if (await DeleteOneAsync(resource, ns ?? ObjectJson.String(meta, "namespace"), name, options, context.RequestAborted) is { } result)
+            if (await DeleteOneAsync(resource, ns ?? ObjectJson.String(meta, "namespace"), name, options, UserOf(context), context.RequestAborted) is { } result)
             {
                 deleted.Add(result.Object);
             }

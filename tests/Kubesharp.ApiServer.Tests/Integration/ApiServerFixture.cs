@@ -48,7 +48,7 @@ public abstract class ApiServerFixture : IAsyncLifetime
             return;
         }
 
-        _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0 }, _store, NullLoggerFactory.Instance);
+        _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0, RequireServiceAccounts = false }, _store, NullLoggerFactory.Instance);
         await _host.StartAsync(CancellationToken.None);
     }
 

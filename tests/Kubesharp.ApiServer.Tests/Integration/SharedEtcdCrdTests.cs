@@ -38,7 +38,7 @@ public sealed class SharedEtcdCrdTests : IAsyncLifetime
         {
             var dir = Directory.CreateTempSubdirectory("kubesharp-shared-etcd-").FullName;
             var store = new EtcdStore(new EtcdStoreOptions { Endpoints = _etcd.Endpoint });
-            var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0 }, store, NullLoggerFactory.Instance);
+            var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0, RequireServiceAccounts = false }, store, NullLoggerFactory.Instance);
             await host.StartAsync(CancellationToken.None);
             _servers.Add((host, store, dir));
         }

@@ -161,7 +161,7 @@ public sealed class WatchCacheTestsOnEtcd(EtcdApiServerFixture fixture) : WatchC
     {
         var dir = Directory.CreateTempSubdirectory("kubesharp-second-").FullName;
         await using var store = new EtcdStore(new EtcdStoreOptions { Endpoints = Server.EtcdEndpoint });
-        await using var second = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0 }, store, NullLoggerFactory.Instance);
+        await using var second = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0, RequireServiceAccounts = false }, store, NullLoggerFactory.Instance);
         await second.StartAsync(CancellationToken.None);
         try
         {
@@ -195,7 +195,7 @@ public sealed class WatchBookmarkTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0, BookmarkInterval = TimeSpan.FromMilliseconds(300) }, _store, NullLoggerFactory.Instance);
+        _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = 0, RequireServiceAccounts = false, BookmarkInterval = TimeSpan.FromMilliseconds(300) }, _store, NullLoggerFactory.Instance);
         await _host.StartAsync(CancellationToken.None);
     }
 

@@ -53,7 +53,9 @@ public sealed partial class OpenApiDocumentsTests
             var patches = Json(document.Bytes).GetProperty("paths").EnumerateObject()
                 .Where(p => p.Value.TryGetProperty("patch", out _)).Select(p => (p.Name, Op: p.Value.GetProperty("patch"))).ToList();
 
-            Assert.NotEmpty(patches);
+            // Groups of create-only kinds (the reviews) have nothing to patch, as upstream.
+            var patchable = BuiltinResources.Table.All.Any(r => (key == (r.Group.Length == 0 ? $"api/{r.Version}" : $"apis/{r.Group}/{r.Version}")) && r.Supports("patch"));
+            Assert.Equal(patchable, patches.Count > 0);
             foreach (var (path, op) in patches)
             {
                 Assert.Equal("patch", op.GetProperty("x-kubernetes-action").GetString());
