@@ -99,7 +99,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         var reader = new ClusterObjectReader(_store, _table, _cache);
-        var admission = new AdmissionChain([new ServiceAccountAdmission(reader, _options.RequireServiceAccounts), new DefaultTolerationSeconds()]);
+        var admission = new AdmissionChain([new ServiceAccountAdmission(reader, _options.RequireServiceAccounts), new DefaultTolerationSeconds(), new CertificateSigningRequestAdmission()]);
         var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission };
         var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"));
         app.Run(router.HandleAsync);

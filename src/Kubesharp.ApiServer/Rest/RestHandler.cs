@@ -52,7 +52,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             return;
         }
 
-        if (path.Subresource is { } sub && sub != "status")
+        if (path.Subresource is { } sub && sub != "status" && !(sub == "approval" && resource.Subresource("approval") is not null))
         {
             throw StatusResponses.NotFoundPath(context.Request.Path);
         }
@@ -102,7 +102,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 return;
             case "PUT":
                 Require(resource, "update", method);
-                await UpdateAsync(context, resource, path.Namespace, path.Name, path.Subresource == "status");
+                await UpdateAsync(context, resource, path.Namespace, path.Name, path.Subresource);
                 return;
             case "PATCH":
                 Require(resource, "patch", method);
@@ -230,8 +230,10 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         await WriteStoredAsync(context, HttpStatusCode.Created, stored, result.Revision);
     }
 
-    private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, bool status)
+    private async Task UpdateAsync(HttpContext context, ResourceInfo resource, string? ns, string name, string? subresource)
     {
+        // The approval subresource of CertificateSigningRequests writes status too; admission keeps it to the conditions.
+        var status = subresource is "status" or "approval";
         var dryRun = CreateDryRun(context.Request);
         var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
@@ -264,7 +266,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
-            await AdmitAsync(context, AdmissionOperation.Update, resource, status ? "status" : "", ns, name, updated, current.ParseOld(resource), dryRun);
+            await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
             var stored = ObjectJson.ToStorage(updated);
