@@ -87,20 +87,19 @@ internal sealed class ServiceAccountTokenAuthenticator : IAuthenticator
 
     private async ValueTask<(UserInfo? User, string? Reason)> ValidateBoundAsync(ServiceAccountClaims claims, CancellationToken cancellationToken)
     {
+        // go-jose's ValidateWithLeeway: the exact time against whole-second claims, one minute either way.
         var now = _time.GetUtcNow();
-        var seconds = now.ToUnixTimeSeconds();
-        var leeway = (long)Leeway.TotalSeconds;
-        if (claims.NotBefore is { } nbf && seconds + leeway < nbf)
+        if (claims.NotBefore is { } nbf && now + Leeway < Instant(nbf))
         {
             return (null, "service account token is not valid yet");
         }
 
-        if (claims.Expiry is { } exp && seconds - leeway > exp)
+        if (claims.Expiry is { } exp && now - Leeway > Instant(exp))
         {
             return (null, "service account token has expired");
         }
 
-        if (claims.IssuedAt is { } iat && seconds + leeway < iat)
+        if (claims.IssuedAt is { } iat && now + Leeway < Instant(iat))
         {
             return (null, "service account token is issued in the future");
         }
@@ -289,6 +288,10 @@ internal sealed class ServiceAccountTokenAuthenticator : IAuthenticator
 
         return (UserInfo.Create(ServiceAccountUser.MakeUsername(ns, name), ServiceAccountUser.MakeGroupNames(ns), uid), null);
     }
+
+    // Numeric dates outside DateTimeOffset's range are clamped, not thrown on.
+    private static DateTimeOffset Instant(long unixSeconds) =>
+        DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unixSeconds, DateTimeOffset.MinValue.ToUnixTimeSeconds(), DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
 
     private static bool DeletedBefore(V1ObjectMeta metadata, DateTimeOffset limit) =>
         metadata.DeletionTimestamp is { } deleted

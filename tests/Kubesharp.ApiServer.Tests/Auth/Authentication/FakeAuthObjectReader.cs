@@ -9,8 +9,6 @@ internal sealed class FakeAuthObjectReader : IAuthObjectReader
 {
     private readonly ConcurrentDictionary<(string Kind, string Namespace, string Name), object> _objects = new();
 
-    public int Reads { get; private set; }
-
     public FakeAuthObjectReader Put(V1Secret secret) => Put("Secret", secret.Metadata, secret);
 
     public FakeAuthObjectReader Put(V1ServiceAccount account) => Put("ServiceAccount", account.Metadata, account);
@@ -38,7 +36,6 @@ internal sealed class FakeAuthObjectReader : IAuthObjectReader
     private ValueTask<T?> Get<T>(string kind, string @namespace, string name)
         where T : class
     {
-        Reads++;
         return ValueTask.FromResult(_objects.TryGetValue((kind, @namespace, name), out var obj) ? (T)obj : null);
     }
 }
