@@ -9,15 +9,22 @@ namespace Kubesharp.ApiServer.Pki;
 /// The cluster's certificates under <c>&lt;data-dir&gt;/tls/</c>: a CA, the API server's serving
 /// certificate, and the admin client certificate (group <c>system:masters</c>). Created on the first
 /// start, reused afterwards; a serving certificate that does not cover the current addresses is
-/// re-issued from the same CA, so existing kubeconfigs stay valid.
+/// re-issued from the same CA, so existing kubeconfigs stay valid. It also issues client certificates
+/// (for components, and for nodes' signing requests) from the same CA: the client certificate
+/// authenticator takes CN as the user and each O as a group. Thread-safe.
 /// </summary>
 public sealed class ClusterPki
 {
     private const string AdminUser = "system:admin";
     private const string MastersGroup = "system:masters";
 
-    private ClusterPki(X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, string directory)
+    private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    private readonly TimeProvider _time;
+
+    private ClusterPki(X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, string directory, TimeProvider time)
     {
+        _time = time;
         Ca = ca;
         Serving = serving;
         Admin = admin;
@@ -51,12 +58,66 @@ public sealed class ClusterPki
         }
 
         var admin = Load(dir, "admin") ?? Save(dir, "admin", Issue(ca, AdminUser, [MastersGroup], [], serverAuth: false, now));
-        return new ClusterPki(ca, serving, admin, dir);
+        return new ClusterPki(ca, serving, admin, dir, time);
     }
 
     /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
-    public string WriteAdminKubeconfig(string path, string serverUrl)
+    public string WriteAdminKubeconfig(string path, string serverUrl) => WriteKubeconfig(path, serverUrl, Admin, "admin");
+
+    /// <summary>
+    /// A client certificate from the cluster CA, with a new ECDSA P-256 key: user <paramref name="commonName"/>,
+    /// groups <paramref name="organizations"/>, client authentication only, valid from five minutes ago (clock
+    /// skew) for <paramref name="validity"/>, never past the CA's own expiry. Not stored: the caller keeps it.
+    /// </summary>
+    public X509Certificate2 IssueClient(string commonName, IEnumerable<string> organizations, TimeSpan validity)
     {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(Subject(commonName, organizations), key, HashAlgorithmName.SHA256);
+        using var issued = SignClient(request, validity);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>
+    /// Signs a PKCS#10 certificate signing request (DER, or PEM <c>CERTIFICATE REQUEST</c>) as a client certificate
+    /// for its public key, as the <c>kubernetes.io/kube-apiserver-client(-kubelet)</c> signers do. The subject is
+    /// the CSR's own unless <paramref name="commonName"/> is given (then with <paramref name="organizations"/>); the
+    /// extensions the CSR asks for are ignored. The CSR's signature is checked (proof that the requester holds the
+    /// key); an unreadable or badly signed CSR throws <see cref="ArgumentException"/> — the CSR API validates it at
+    /// creation, so that is a caller's bug here.
+    /// </summary>
+    public X509Certificate2 SignCsr(byte[] csr, TimeSpan validity, string? commonName = null, IEnumerable<string>? organizations = null)
+    {
+        CertificateRequest loaded;
+        try
+        {
+            loaded = csr.AsSpan().StartsWith("-----BEGIN"u8)
+                ? CertificateRequest.LoadSigningRequestPem(Encoding.ASCII.GetString(csr), HashAlgorithmName.SHA256)
+                : CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256);
+        }
+        catch (CryptographicException e)
+        {
+            throw new ArgumentException("not a valid, correctly signed PKCS#10 certificate signing request: " + e.Message, nameof(csr), e);
+        }
+
+        var subject = commonName is null ? loaded.SubjectName : Subject(commonName, organizations ?? []);
+        return SignClient(new CertificateRequest(subject, loaded.PublicKey, HashAlgorithmName.SHA256), validity);
+    }
+
+    /// <summary>
+    /// Writes (0600, atomically) a kubeconfig that reaches <paramref name="serverUrl"/> with <paramref name="client"/>,
+    /// a client certificate with its private key (ECDSA or RSA), trusting the cluster CA.
+    /// </summary>
+    /// <param name="userName">The name of the kubeconfig's user entry (only a label; the certificate says who it is).</param>
+    public string WriteKubeconfig(string path, string serverUrl, X509Certificate2 client, string userName)
+    {
+        var key = (AsymmetricAlgorithm?)client.GetECDsaPrivateKey() ?? client.GetRSAPrivateKey()
+            ?? throw new ArgumentException("the client certificate has no private key", nameof(client));
+        string keyPem;
+        using (key)
+        {
+            keyPem = key.ExportPkcs8PrivateKeyPem();
+        }
+
         var content = $"""
             apiVersion: v1
             kind: Config
@@ -66,15 +127,15 @@ public sealed class ClusterPki
                 server: {serverUrl}
                 certificate-authority-data: {Base64Pem(Ca.ExportCertificatePem())}
             users:
-            - name: admin
+            - name: {userName}
               user:
-                client-certificate-data: {Base64Pem(Admin.ExportCertificatePem())}
-                client-key-data: {Base64Pem(Admin.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem())}
+                client-certificate-data: {Base64Pem(client.ExportCertificatePem())}
+                client-key-data: {Base64Pem(keyPem)}
             contexts:
             - name: kubesharp
               context:
                 cluster: kubesharp
-                user: admin
+                user: {userName}
             current-context: kubesharp
 
             """;
@@ -137,6 +198,47 @@ public sealed class ClusterPki
         serial[0] &= 0x7f;
         using var issued = request.Create(ca, now.AddMinutes(-5), now.AddYears(1), serial);
         return issued.CopyWithPrivateKey(key);
+    }
+
+    private static X500DistinguishedName Subject(string commonName, IEnumerable<string> organizations)
+    {
+        var builder = new X500DistinguishedNameBuilder();
+        foreach (var o in organizations)
+        {
+            builder.AddOrganizationName(o);
+        }
+
+        builder.AddCommonName(commonName);
+        return builder.Build();
+    }
+
+    private X509Certificate2 SignClient(CertificateRequest request, TimeSpan validity)
+    {
+        if (validity <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(validity), validity, "a certificate must be valid for some time");
+        }
+
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
+        if (Ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        }
+
+        var now = _time.GetUtcNow();
+        var notAfter = now + validity;
+        // Upstream's signer never outlives its CA.
+        var caNotAfter = new DateTimeOffset(Ca.NotAfter.ToUniversalTime());
+        if (notAfter > caNotAfter)
+        {
+            notAfter = caNotAfter;
+        }
+
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        return request.Create(Ca, now.AddMinutes(-5), notAfter, serial);
     }
 
     private static bool Covers(X509Certificate2 cert, IReadOnlyList<string> hosts)

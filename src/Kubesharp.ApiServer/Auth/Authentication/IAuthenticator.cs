@@ -18,7 +18,14 @@ public interface IAuthenticator
 
 /// <summary>What a request offers as credentials: the TLS client certificate (already presented by the
 /// client, not yet verified) and the bearer token of the <c>Authorization</c> header, if any.</summary>
-public sealed record AuthenticationRequest(X509Certificate2? ClientCertificate, string? BearerToken);
+public sealed record AuthenticationRequest(X509Certificate2? ClientCertificate, string? BearerToken)
+{
+    /// <summary>
+    /// The audiences the token must be for, as upstream's <c>authenticator.AudiencesFrom(ctx)</c>: null for
+    /// an ordinary API request (the API server's own audiences apply), a TokenReview's <c>spec.audiences</c> otherwise.
+    /// </summary>
+    public IReadOnlyList<string>? Audiences { get; init; }
+}
 
 /// <summary>The outcome of one authenticator. <see cref="Audiences"/> are the token's audiences when it had any.</summary>
 public sealed record AuthenticationResult(AuthenticationOutcome Outcome, UserInfo? User, string? Reason, IReadOnlyList<string>? Audiences = null)
