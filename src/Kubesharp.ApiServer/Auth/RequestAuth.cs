@@ -22,6 +22,9 @@ internal sealed partial class RequestAuth(IAuthenticator authenticator, IAuthori
 
     public IAuthenticator Authenticator { get; } = authenticator;
 
+    /// <summary>Whether a request without credentials is <c>system:anonymous</c> (true) or 401 (false).</summary>
+    public bool Anonymous { get; init; } = true;
+
     /// <summary>The user of the request; throws a 401 <see cref="StatusException"/> for bad credentials.</summary>
     public async ValueTask<UserInfo> AuthenticateAsync(HttpContext context)
     {
@@ -58,7 +61,7 @@ internal sealed partial class RequestAuth(IAuthenticator authenticator, IAuthori
                 RequestAuthLog.Refused(logger, context.Request.Method, context.Request.Path, result.Reason ?? "invalid credentials");
                 throw StatusException.Unauthorized();
             default:
-                return UserInfo.Anonymous;
+                return Anonymous ? UserInfo.Anonymous : throw StatusException.Unauthorized();
         }
     }
 

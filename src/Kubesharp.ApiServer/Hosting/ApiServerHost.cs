@@ -6,6 +6,8 @@ using Kubesharp.Api.Schema;
 using Kubesharp.Api.Schema.Models;
 using Kubesharp.ApiServer.Admission;
 using Kubesharp.ApiServer.Auth;
+using Kubesharp.ApiServer.Auth.Authentication;
+using Kubesharp.ApiServer.Auth.Authorization;
 using Kubesharp.ApiServer.Cache;
 using Kubesharp.ApiServer.Crd;
 using Kubesharp.ApiServer.Discovery;
@@ -45,6 +47,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     // Built-in kinds from the KubernetesClient models; custom resources from their CRD's openAPIV3Schema.
     private readonly IResourceSchemaSource _schemas = new ResourceSchemaSources(BuiltinSchemas.Instance, Kubesharp.Api.Crd.CustomResourceSchemas.Instance);
     private WebApplication? _app;
+    private ServiceAccountKeys? _keys;
     private WatchCache? _cache;
     private CrdRegistry? _crds;
 
@@ -99,9 +102,25 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         var reader = new ClusterObjectReader(_store, _table, _cache);
+        var keys = _keys = ServiceAccountKeys.LoadOrCreate(_options.DataDir);
+        var issuer = new ServiceAccountTokenIssuer(keys, _time, _options.ServiceAccountIssuer);
+        List<IAuthenticator> authenticators = [new X509Authenticator(pki.Ca, _time)];
+        if (_options.TokenAuthFile is { } tokenFile)
+        {
+            authenticators.Add(StaticTokenAuthenticator.Load(tokenFile));
+        }
+
+        authenticators.Add(new ServiceAccountTokenAuthenticator(keys, reader, _time, _options.ServiceAccountIssuer, _options.ApiAudiences));
+        authenticators.Add(new BootstrapTokenAuthenticator(reader, _time));
+        var auth = new RequestAuth(new AuthenticatorChain(authenticators), Authorizer, _loggers.CreateLogger("authentication"), _time) { Anonymous = _options.AnonymousAuth };
         var admission = new AdmissionChain([new ServiceAccountAdmission(reader, _options.RequireServiceAccounts), new DefaultTolerationSeconds(), new CertificateSigningRequestAdmission()]);
         var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission };
-        var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"));
+        var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"))
+        {
+            Auth = auth,
+            Reviews = new ReviewHandler(auth, RulesReviewer),
+            Tokens = new TokenRequestHandler(issuer, reader, _options.ApiAudiences),
+        };
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -109,6 +128,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var port = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
         Url = new Uri($"https://{(_options.BindAddress == "0.0.0.0" ? "127.0.0.1" : _options.BindAddress)}:{port}");
         router.ServerAddress = $"{Url.Host}:{port}";
+        router.Discovery = new ServiceAccountIssuerDiscovery(keys, _options.ServiceAccountIssuer, ServiceAccountIssuerDiscovery.DefaultJwksUri(router.ServerAddress));
+        await WriteComponentCredentialsAsync(pki, Url.ToString().TrimEnd('/'), cancellationToken);
         pki.WriteAdminKubeconfig(KubeconfigPath, Url.ToString().TrimEnd('/'));
     }
 
@@ -129,6 +150,42 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await _cache.DisposeAsync();
         }
+    }
+
+    /// <summary>The path of the bootstrap token that agents join with (<c>kubesharp agent --token</c>).</summary>
+    public string NodeTokenPath => Path.Combine(_options.DataDir, "node-token");
+
+    /// <summary>
+    /// One kubeconfig per control-plane component, each with its own client certificate (so that RBAC sees
+    /// <c>system:kube-controller-manager</c>, <c>system:kube-scheduler</c>, <c>system:kube-proxy</c>), and the
+    /// node join token: a bootstrap token Secret in kube-system, written to <c>node-token</c>. Both are kept
+    /// across restarts; a token whose Secret is gone is replaced.
+    /// </summary>
+    private async Task WriteComponentCredentialsAsync(ClusterPki pki, string url, CancellationToken cancellationToken)
+    {
+        foreach (var (name, user) in (ReadOnlySpan<(string, string)>)[("controller-manager", "system:kube-controller-manager"), ("scheduler", "system:kube-scheduler"), ("kube-proxy", "system:kube-proxy")])
+        {
+            pki.WriteKubeconfig(Path.Combine(_options.DataDir, name + ".kubeconfig"), url, pki.LoadOrIssueClient(name, user, [], _time), name);
+        }
+
+        var secrets = _table.Find("", "v1", "secrets")!;
+        if (File.Exists(NodeTokenPath) && BootstrapTokens.TryParse(File.ReadAllText(NodeTokenPath).Trim(), out var id, out _)
+            && await _store.GetAsync(secrets.StorageKey("kube-system", "bootstrap-token-" + id), 0, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var token = BootstrapTokens.Generate();
+        var secret = System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(BootstrapTokens.CreateSecret(token, description: "The token kubesharp agents join the cluster with.")))!.AsObject();
+        var meta = ObjectJson.Metadata(secret);
+        meta["namespace"] = "kube-system";
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = ObjectJson.Time(_time.GetUtcNow());
+        await _store.CreateAsync(secrets.StorageKey("kube-system", meta["name"]!.GetValue<string>()), ObjectJson.ToStorage(secret), null, cancellationToken);
+        var tmp = NodeTokenPath + ".tmp";
+        await File.WriteAllTextAsync(tmp, token + "\n", cancellationToken);
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(tmp, NodeTokenPath, overwrite: true);
     }
 
     /// <summary>The namespaces that exist from the start, created if missing (idempotent, safe on every start).</summary>
@@ -157,6 +214,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _keys?.Dispose();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -186,6 +244,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         public RequestAuth? Auth { get; init; }
 
         public ReviewHandler? Reviews { get; init; }
+
+        public TokenRequestHandler? Tokens { get; init; }
+
+        /// <summary>The service account issuer's OIDC discovery documents (known once the address is).</summary>
+        public ServiceAccountIssuerDiscovery? Discovery { get; set; }
 
         public async Task HandleAsync(HttpContext context)
         {
@@ -246,6 +309,21 @@ public sealed class ApiServerHost : IAsyncDisposable
             if (Auth is { } auth)
             {
                 var user = await auth.AuthenticateAsync(context);
+                var impersonation = Impersonation.Apply(user, context.Request.Headers, auth.Authorizer.Authorize);
+                switch (impersonation.Outcome)
+                {
+                    case ImpersonationOutcome.Refused:
+                        throw impersonation.Error!;
+                    case ImpersonationOutcome.Impersonated:
+                        user = impersonation.User!;
+                        foreach (var header in context.Request.Headers.Keys.Where(Impersonation.IsImpersonationHeader).ToList())
+                        {
+                            context.Request.Headers.Remove(header);
+                        }
+
+                        break;
+                }
+
                 context.Items[typeof(UserInfo)] = user;
                 auth.Authorize(RequestInfo.Resolve(user, context.Request, apiPath));
             }
@@ -261,6 +339,14 @@ public sealed class ApiServerHost : IAsyncDisposable
                         context.Response.StatusCode = 200;
                         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                         await _metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+                        return;
+                    case ServiceAccountIssuerDiscovery.ConfigurationPath when Discovery is { } oidc:
+                        context.Response.Headers.CacheControl = ServiceAccountIssuerDiscovery.CacheControl;
+                        await WriteJsonAsync(context, ServiceAccountIssuerDiscovery.ConfigurationContentType, oidc.OpenIdConfiguration);
+                        return;
+                    case ServiceAccountIssuerDiscovery.JwksPath when Discovery is { } oidc:
+                        context.Response.Headers.CacheControl = ServiceAccountIssuerDiscovery.CacheControl;
+                        await WriteJsonAsync(context, ServiceAccountIssuerDiscovery.JwksContentType, oidc.Jwks);
                         return;
                     case "/version":
                         await WriteJsonAsync(context, "application/json", VersionInfo());
@@ -303,6 +389,12 @@ public sealed class ApiServerHost : IAsyncDisposable
                 if (apiPath.IsGroupVersionRoot)
                 {
                     await WriteJsonAsync(context, "application/json", _discovery.ApiResourceList(apiPath.Group, apiPath.Version));
+                    return;
+                }
+
+                if (Tokens is { } tokens && TokenRequestHandler.Handles(apiPath))
+                {
+                    await tokens.HandleAsync(context, apiPath);
                     return;
                 }
 

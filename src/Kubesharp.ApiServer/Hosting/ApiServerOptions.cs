@@ -29,4 +29,16 @@ public sealed record ApiServerOptions
     /// without one (unit and API tests) turns the check off and still assigns the account and its volume.
     /// </summary>
     public bool RequireServiceAccounts { get; init; } = true;
+
+    /// <summary>Upstream's <c>--token-auth-file</c>: a CSV of static bearer tokens (<c>token,user,uid,"group1,group2"</c>).</summary>
+    public string? TokenAuthFile { get; init; }
+
+    /// <summary>The <c>iss</c> of service account tokens this server issues and accepts.</summary>
+    public string ServiceAccountIssuer { get; init; } = Auth.Authentication.ServiceAccountTokenIssuer.DefaultIssuer;
+
+    /// <summary>Audiences a token must carry one of to reach this API (and the default audience of TokenRequest).</summary>
+    public IReadOnlyList<string> ApiAudiences { get; init; } = [Auth.Authentication.ServiceAccountTokenIssuer.DefaultIssuer];
+
+    /// <summary>Whether requests without credentials are served as <c>system:anonymous</c> (else they are 401).</summary>
+    public bool AnonymousAuth { get; init; } = true;
 }

@@ -62,6 +62,21 @@ public sealed class ClusterPki
     }
 
     /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
+    /// <summary>
+    /// The client certificate stored as <c>tls/NAME.crt</c>, issued for <paramref name="commonName"/> in
+    /// <paramref name="organizations"/> on first use (or when it is due to expire within 30 days), reused afterwards.
+    /// </summary>
+    public X509Certificate2 LoadOrIssueClient(string name, string commonName, IEnumerable<string> organizations, TimeProvider? time = null)
+    {
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        if (Load(Directory, name) is { } existing && existing.Subject.Contains("CN=" + commonName, StringComparison.Ordinal) && existing.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(30))
+        {
+            return existing;
+        }
+
+        return Save(Directory, name, IssueClient(commonName, organizations, TimeSpan.FromDays(365)));
+    }
+
     public string WriteAdminKubeconfig(string path, string serverUrl) => WriteKubeconfig(path, serverUrl, Admin, "admin");
 
     /// <summary>

@@ -39,8 +39,13 @@ internal static class ServerCommand
         {
             Description = "Do not run a node agent on this host (there is none yet: the kubelet comes in a later release).",
         };
+        var tokenAuthFile = new Option<string?>("--token-auth-file")
+        {
+            Description = "A CSV file of static bearer tokens: token,user,uid,\"group1,group2\" (upstream's format).",
+        };
         var command = new Command("server", "Run the control plane: the Kubernetes API server on its datastore.")
         {
+            tokenAuthFile,
             dataDir,
             datastore,
             bindAddress,
@@ -48,7 +53,7 @@ internal static class ServerCommand
             disableAgent,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port) },
+            new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port), TokenAuthFile = parse.GetValue(tokenAuthFile) },
             parse.GetValue(datastore)!,
             cancellationToken));
         return command;
