@@ -119,6 +119,8 @@ public sealed partial class EventRecorder : IEventRecorder, IAsyncDisposable
     public void Event(V1ObjectReference involvedObject, string type, string reason, string message)
     {
         var now = _time.GetUtcNow();
+        // Event timestamps are metav1.Time: whole seconds on the wire, as Go writes them.
+        var stamp = new DateTime(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
         var ev = new Corev1Event
         {
             ApiVersion = "v1",
@@ -135,8 +137,8 @@ public sealed partial class EventRecorder : IEventRecorder, IAsyncDisposable
             Source = new V1EventSource { Component = _options.Component, Host = string.IsNullOrEmpty(_options.Host) ? null : _options.Host },
             ReportingComponent = _options.Component,
             ReportingInstance = _options.Host,
-            FirstTimestamp = now.UtcDateTime,
-            LastTimestamp = now.UtcDateTime,
+            FirstTimestamp = stamp,
+            LastTimestamp = stamp,
             Count = 1,
         };
         if (!_queue.Writer.TryWrite(ev))
