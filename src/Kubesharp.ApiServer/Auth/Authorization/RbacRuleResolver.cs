@@ -13,13 +13,17 @@ namespace Kubesharp.ApiServer.Auth.Authorization;
 /// </summary>
 internal static class RbacRuleResolver
 {
-    public static void VisitRulesFor(RbacSnapshot snapshot, UserInfo user, string @namespace, IRuleVisitor visitor)
+    /// <param name="registryText">
+    /// Word a missing role as the registry does (<c>clusterroles.rbac.authorization.k8s.io "x" not found</c>),
+    /// for the write checks, instead of as the authorizer's listers do (<c>clusterrole.rbac...</c>).
+    /// </param>
+    public static void VisitRulesFor(RbacSnapshot snapshot, UserInfo user, string @namespace, IRuleVisitor visitor, bool registryText = false)
     {
         var clusterBindings = new List<(V1ClusterRoleBinding Binding, Rbacv1Subject Subject)>();
         snapshot.ClusterRoleBindingIndex.CollectApplying(user, clusterBindings);
         foreach (var (binding, subject) in clusterBindings)
         {
-            var rules = GetRoleReferenceRules(snapshot, binding.RoleRef, "", out var error);
+            var rules = GetRoleReferenceRules(snapshot, binding.RoleRef, "", out var error, registryText);
             if (rules is null)
             {
                 visitor.VisitError(error!);
@@ -45,7 +49,7 @@ internal static class RbacRuleResolver
         roleBindingIndex.CollectApplying(user, roleBindings);
         foreach (var (binding, subject) in roleBindings)
         {
-            var rules = GetRoleReferenceRules(snapshot, binding.RoleRef, @namespace, out var error);
+            var rules = GetRoleReferenceRules(snapshot, binding.RoleRef, @namespace, out var error, registryText);
             if (rules is null)
             {
                 visitor.VisitError(error!);
@@ -64,10 +68,10 @@ internal static class RbacRuleResolver
     }
 
     /// <summary>Every rule that applies, and the errors met resolving them (the rules are still valid: RBAC only adds).</summary>
-    public static (List<V1PolicyRule> Rules, List<string> Errors) RulesFor(RbacSnapshot snapshot, UserInfo user, string @namespace)
+    public static (List<V1PolicyRule> Rules, List<string> Errors) RulesFor(RbacSnapshot snapshot, UserInfo user, string @namespace, bool registryText = false)
     {
         var accumulator = new RuleAccumulator();
-        VisitRulesFor(snapshot, user, @namespace, accumulator);
+        VisitRulesFor(snapshot, user, @namespace, accumulator, registryText);
         return (accumulator.Rules, accumulator.Errors);
     }
 
@@ -75,7 +79,7 @@ internal static class RbacRuleResolver
     /// The rules of the role a binding references, or null with the reason when there is no such role.
     /// <paramref name="bindingNamespace"/> is the binding's namespace, empty for a ClusterRoleBinding.
     /// </summary>
-    public static IList<V1PolicyRule>? GetRoleReferenceRules(RbacSnapshot snapshot, V1RoleRef? roleRef, string bindingNamespace, out string? error)
+    public static IList<V1PolicyRule>? GetRoleReferenceRules(RbacSnapshot snapshot, V1RoleRef? roleRef, string bindingNamespace, out string? error, bool registryText = false)
     {
         error = null;
         var name = roleRef?.Name ?? "";
@@ -87,8 +91,8 @@ internal static class RbacRuleResolver
                     return role.Rules ?? [];
                 }
 
-                // The text of a client-go lister's NotFound, which upstream's authorizer reads roles through.
-                error = $"role.rbac.authorization.k8s.io {GoText.Quote(name)} not found";
+                // A client-go lister's NotFound names the resource in the singular; the registry's in the plural.
+                error = $"{(registryText ? "roles" : "role")}.rbac.authorization.k8s.io {GoText.Quote(name)} not found";
                 return null;
 
             case RbacNames.ClusterRoleKind:
@@ -97,7 +101,7 @@ internal static class RbacRuleResolver
                     return clusterRole.Rules ?? [];
                 }
 
-                error = $"clusterrole.rbac.authorization.k8s.io {GoText.Quote(name)} not found";
+                error = $"{(registryText ? "clusterroles" : "clusterrole")}.rbac.authorization.k8s.io {GoText.Quote(name)} not found";
                 return null;
 
             default:
