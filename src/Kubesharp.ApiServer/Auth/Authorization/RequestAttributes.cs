@@ -18,4 +18,13 @@ public sealed record RequestAttributes(
     string Resource = "",
     string Subresource = "",
     string Namespace = "",
-    string Name = "");
+    string Name = "")
+{
+    /// <summary>
+    /// The request's <c>fieldSelector</c> query parameter as sent (empty when none), as upstream's
+    /// <c>GetFieldSelector()</c>: the node authorizer lets a kubelet list and watch pods only with
+    /// <c>spec.nodeName=&lt;itself&gt;</c>. Upstream also sets <see cref="Name"/> from a
+    /// <c>metadata.name=</c> selector on list and watch; that is the request builder's job.
+    /// </summary>
+    public string FieldSelector { get; init; } = "";
+}

@@ -1,0 +1,155 @@
+using k8s.Models;
+
+namespace Kubesharp.ApiServer.Auth.Authorization;
+
+/// <summary>
+/// The rules an aggregated ClusterRole should have, as upstream's clusterrole-aggregation controller
+/// computes them: for each of <c>aggregationRule.clusterRoleSelectors</c> in order, the ClusterRoles whose
+/// labels match it, sorted by name, the target itself left out, contribute their rules in order; a rule
+/// already gathered (equal field by field, a null list equal to an empty one) is not added twice.
+/// </summary>
+/// <remarks>
+/// The controller converges: when an aggregated role is itself selected (edit into admin), a change to it
+/// changes its aggregators on their next sync. <see cref="AggregateAll"/> runs that to a fixed point over a
+/// set of roles. Upstream's controller gives up on a role whose selector is invalid; validation refuses such
+/// selectors at write time, so here an invalid selector (unknown operator) simply selects nothing.
+/// Stateless and thread-safe; the inputs are not modified.
+/// </remarks>
+internal static class ClusterRoleAggregation
+{
+    public static IList<V1PolicyRule> Aggregate(V1ClusterRole target, IEnumerable<V1ClusterRole> all)
+    {
+        var rules = new List<V1PolicyRule>();
+        if (target.AggregationRule?.ClusterRoleSelectors is not { } selectors)
+        {
+            return rules;
+        }
+
+        var roles = all.ToList();
+        var targetName = target.Metadata?.Name ?? "";
+        foreach (var selector in selectors)
+        {
+            var selected = roles
+                .Where(r => (r.Metadata?.Name ?? "") != targetName && Matches(selector, r.Metadata?.Labels))
+                .OrderBy(r => r.Metadata?.Name ?? "", StringComparer.Ordinal);
+            foreach (var role in selected)
+            {
+                foreach (var rule in role.Rules ?? [])
+                {
+                    if (!rules.Any(existing => RuleEquals(existing, rule)))
+                    {
+                        rules.Add(rule);
+                    }
+                }
+            }
+        }
+
+        return rules;
+    }
+
+    /// <summary>
+    /// Copies of <paramref name="roles"/> with every aggregated role's rules recomputed until nothing
+    /// changes (at most as many rounds as there are roles, which bounds a cycle of aggregations).
+    /// </summary>
+    public static List<V1ClusterRole> AggregateAll(IEnumerable<V1ClusterRole> roles)
+    {
+        var current = roles.Select(ShallowCopy).ToList();
+        for (var round = 0; round <= current.Count; round++)
+        {
+            var changed = false;
+            foreach (var role in current)
+            {
+                if (role.AggregationRule is null)
+                {
+                    continue;
+                }
+
+                var rules = Aggregate(role, current);
+                if (!RulesEqual(rules, role.Rules))
+                {
+                    role.Rules = rules;
+                    changed = true;
+                }
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>Upstream's semantic equality of rule lists: same rules in the same order, null equal to empty.</summary>
+    public static bool RulesEqual(IList<V1PolicyRule>? a, IList<V1PolicyRule>? b)
+    {
+        var left = a ?? [];
+        var right = b ?? [];
+        if (left.Count != right.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < left.Count; i++)
+        {
+            if (!RuleEquals(left[i], right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool RuleEquals(V1PolicyRule a, V1PolicyRule b) =>
+        ListEquals(a.Verbs, b.Verbs)
+        && ListEquals(a.ApiGroups, b.ApiGroups)
+        && ListEquals(a.Resources, b.Resources)
+        && ListEquals(a.ResourceNames, b.ResourceNames)
+        && ListEquals(a.NonResourceURLs, b.NonResourceURLs);
+
+    /// <summary><c>metav1.LabelSelectorAsSelector</c> applied to a role's labels; an empty selector matches every role.</summary>
+    internal static bool Matches(V1LabelSelector selector, IDictionary<string, string>? labels)
+    {
+        labels ??= new Dictionary<string, string>();
+        foreach (var (key, value) in selector.MatchLabels ?? new Dictionary<string, string>())
+        {
+            if (!labels.TryGetValue(key, out var actual) || actual != value)
+            {
+                return false;
+            }
+        }
+
+        foreach (var expression in selector.MatchExpressions ?? [])
+        {
+            var has = labels.TryGetValue(expression.Key ?? "", out var actual);
+            var values = expression.Values ?? [];
+            var ok = expression.OperatorProperty switch
+            {
+                "In" => has && values.Contains(actual!, StringComparer.Ordinal),
+                "NotIn" => !has || !values.Contains(actual!, StringComparer.Ordinal),
+                "Exists" => has,
+                "DoesNotExist" => !has,
+                _ => false,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ListEquals(IList<string>? a, IList<string>? b) => (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);
+
+    private static V1ClusterRole ShallowCopy(V1ClusterRole role) => new()
+    {
+        ApiVersion = role.ApiVersion,
+        Kind = role.Kind,
+        Metadata = role.Metadata,
+        AggregationRule = role.AggregationRule,
+        Rules = role.Rules,
+    };
+}
