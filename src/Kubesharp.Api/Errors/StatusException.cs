@@ -120,6 +120,10 @@ public sealed class StatusException : Exception
         return new(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(name.Length == 0 ? null : name, group, resource.Length == 0 ? null : resource, null, []));
     }
 
+    /// <summary>A 403 whose whole message (<c>RESOURCE "NAME" is forbidden: WHY</c>) was composed by the caller.</summary>
+    public static StatusException ForbiddenWithMessage(string group, string resource, string name, string message) =>
+        new(HttpStatusCode.Forbidden, "Forbidden", message, new StatusDetails(name.Length == 0 ? null : name, group, resource, null, []));
+
     /// <summary>Upstream's 401: credentials were presented but are not valid (the reason is logged, never sent).</summary>
     public static StatusException Unauthorized() => new(HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized");
 

@@ -107,30 +107,3 @@ internal static partial class RequestAuthLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Forbidden: user {User} cannot {Verb} {Path}: {Reason}")]
     public static partial void Forbidden(ILogger logger, string user, string verb, string path, string reason);
 }
-
-/// <summary>
-/// Upstream's union authorizer: asks each authorizer in order; the first that allows or denies decides;
-/// when none has an opinion, the request is denied with their reasons joined.
-/// </summary>
-internal sealed class AuthorizerChain(IReadOnlyList<IAuthorizer> authorizers) : IAuthorizer
-{
-    public AuthorizationDecision Authorize(RequestAttributes attributes)
-    {
-        List<string>? reasons = null;
-        foreach (var authorizer in authorizers)
-        {
-            var decision = authorizer.Authorize(attributes);
-            if (decision.Outcome != AuthorizationOutcome.NoOpinion)
-            {
-                return decision;
-            }
-
-            if (decision.Reason.Length > 0)
-            {
-                (reasons ??= []).Add(decision.Reason);
-            }
-        }
-
-        return AuthorizationDecision.NoOpinion(reasons is null ? "" : string.Join("\n", reasons));
-    }
-}

@@ -16,7 +16,7 @@ namespace Kubesharp.ApiServer.Auth;
 /// TokenReview and SelfSubjectReview. Each answers 201 with the request object and its status filled in,
 /// as upstream. These power <c>kubectl auth can-i</c> (with <c>--list</c>) and <c>kubectl auth whoami</c>.
 /// </summary>
-internal sealed class ReviewHandler(RequestAuth auth, Func<UserInfo, string, RulesReview>? rules)
+internal sealed class ReviewHandler(RequestAuth auth, ISubjectRulesResolver rules)
 {
     public static bool Handles(ResourceInfo resource) => resource.Group is "authorization.k8s.io" or "authentication.k8s.io" && resource.Custom is null;
 
@@ -96,35 +96,34 @@ internal sealed class ReviewHandler(RequestAuth auth, Func<UserInfo, string, Rul
 
     private JsonObject Rules(UserInfo user, JsonObject spec)
     {
-        var ns = Text(spec, "namespace");
-        var review = rules?.Invoke(user, ns) ?? new RulesReview([], [], true, "no rule resolver is configured");
+        var review = rules.RulesFor(user, Text(spec, "namespace"));
         var status = new JsonObject
         {
-            ["resourceRules"] = new JsonArray([.. review.ResourceRules.Select(r => (JsonNode)new JsonObject
+            ["resourceRules"] = new JsonArray([.. review.ResourceRules.Select(r =>
             {
-                ["verbs"] = Strings(r.Verbs),
-                ["apiGroups"] = Strings(r.ApiGroups),
-                ["resources"] = Strings(r.Resources),
-                ["resourceNames"] = Strings(r.ResourceNames),
+                var rule = new JsonObject
+                {
+                    ["verbs"] = Strings(r.Verbs ?? []),
+                    ["apiGroups"] = Strings(r.ApiGroups ?? []),
+                    ["resources"] = Strings(r.Resources ?? []),
+                };
+                if (r.ResourceNames is { Count: > 0 } names)
+                {
+                    rule["resourceNames"] = Strings(names);
+                }
+
+                return (JsonNode)rule;
             })]),
             ["nonResourceRules"] = new JsonArray([.. review.NonResourceRules.Select(r => (JsonNode)new JsonObject
             {
-                ["verbs"] = Strings(r.Verbs),
-                ["nonResourceURLs"] = Strings(r.NonResourceUrls),
+                ["verbs"] = Strings(r.Verbs ?? []),
+                ["nonResourceURLs"] = Strings(r.NonResourceURLs ?? []),
             })]),
             ["incomplete"] = review.Incomplete,
         };
         if (review.EvaluationError is { Length: > 0 } error)
         {
             status["evaluationError"] = error;
-        }
-
-        foreach (var rule in status["resourceRules"]!.AsArray().OfType<JsonObject>())
-        {
-            if (rule["resourceNames"] is JsonArray { Count: 0 })
-            {
-                rule.Remove("resourceNames");
-            }
         }
 
         return status;
@@ -220,10 +219,3 @@ internal sealed class ReviewHandler(RequestAuth auth, Func<UserInfo, string, Rul
     private static StatusException Invalid(ResourceInfo resource, string field, string message) =>
         StatusException.Invalid(resource.Group, resource.Kind, "", [new StatusCause("FieldValueInvalid", $"Invalid value: \"null\": {message}", field)]);
 }
-
-/// <summary>What a SelfSubjectRulesReview reports for a user in a namespace.</summary>
-internal sealed record RulesReview(IReadOnlyList<ResourceRule> ResourceRules, IReadOnlyList<NonResourceRule> NonResourceRules, bool Incomplete, string? EvaluationError);
-
-internal sealed record ResourceRule(IReadOnlyList<string> Verbs, IReadOnlyList<string> ApiGroups, IReadOnlyList<string> Resources, IReadOnlyList<string> ResourceNames);
-
-internal sealed record NonResourceRule(IReadOnlyList<string> Verbs, IReadOnlyList<string> NonResourceUrls);

@@ -32,6 +32,11 @@ internal sealed partial class CacheFollower(WatchCache cache, string prefix, IRe
         return decoded;
     }
 
+    /// <summary>The object as a KubernetesClient model, decoded afresh and not kept (for kinds with many objects, such as pods).</summary>
+    public static T Decode<T>(CachedObject obj)
+        where T : class =>
+        KubernetesJson.Deserialize<T>(System.Text.Encoding.UTF8.GetString(obj.Json));
+
     /// <summary>The current state, once; for a caller that must have it before it serves.</summary>
     public async ValueTask<CachedObject[]> CurrentAsync(CancellationToken cancellationToken) =>
         (await cache.GetAsync(prefix, fieldSelectors, cancellationToken)).Snapshot().Items;

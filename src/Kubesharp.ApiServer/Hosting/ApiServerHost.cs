@@ -48,6 +48,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly IResourceSchemaSource _schemas = new ResourceSchemaSources(BuiltinSchemas.Instance, Kubesharp.Api.Crd.CustomResourceSchemas.Instance);
     private WebApplication? _app;
     private ServiceAccountKeys? _keys;
+    private RbacSource? _rbac;
+    private NodeGraphFeed? _graphFeed;
     private WatchCache? _cache;
     private CrdRegistry? _crds;
 
@@ -71,6 +73,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         Directory.CreateDirectory(_options.DataDir);
         var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, Dns.GetHostName(), _options.ServiceAddress, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
         await BootstrapAsync(cancellationToken);
+        await new RbacBootstrap(_store, _table, _time).EnsureAsync(cancellationToken);
         _cache = new WatchCache(_store, _loggers.CreateLogger("watch-cache"), _options.WatchCacheCapacity);
         await _cache.StartAsync(cancellationToken);
         // Every namespaced create checks its namespace: keep namespaces in the cache from the start.
@@ -101,6 +104,13 @@ public sealed class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        var rbac = _rbac = new RbacSource(_cache, _table, _loggers.CreateLogger("rbac"));
+        await rbac.StartAsync(cancellationToken);
+        var graph = new NodeGraph();
+        _graphFeed = new NodeGraphFeed(_cache, _table, graph, _loggers.CreateLogger("node-authorizer"));
+        await _graphFeed.StartAsync(cancellationToken);
+        var rbacAuthorizer = new RbacAuthorizer(() => rbac.Current);
+        var authorizer = new AuthorizerChain(new PrivilegedGroupsAuthorizer(UserInfo.Masters), new NodeAuthorizer(graph, BootstrapPolicy.NodeRules()), rbacAuthorizer);
         var reader = new ClusterObjectReader(_store, _table, _cache);
         var keys = _keys = ServiceAccountKeys.LoadOrCreate(_options.DataDir);
         var issuer = new ServiceAccountTokenIssuer(keys, _time, _options.ServiceAccountIssuer);
@@ -112,13 +122,20 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         authenticators.Add(new ServiceAccountTokenAuthenticator(keys, reader, _time, _options.ServiceAccountIssuer, _options.ApiAudiences));
         authenticators.Add(new BootstrapTokenAuthenticator(reader, _time));
-        var auth = new RequestAuth(new AuthenticatorChain(authenticators), Authorizer, _loggers.CreateLogger("authentication"), _time) { Anonymous = _options.AnonymousAuth };
-        var admission = new AdmissionChain([new ServiceAccountAdmission(reader, _options.RequireServiceAccounts), new DefaultTolerationSeconds(), new CertificateSigningRequestAdmission()]);
+        var auth = new RequestAuth(new AuthenticatorChain(authenticators), authorizer, _loggers.CreateLogger("authentication"), _time) { Anonymous = _options.AnonymousAuth };
+        var admission = new AdmissionChain(
+        [
+            new NodeRestrictionAdmission(),
+            new ServiceAccountAdmission(reader, _options.RequireServiceAccounts),
+            new DefaultTolerationSeconds(),
+            new CertificateSigningRequestAdmission(),
+            new RbacEscalationAdmission(rbac, authorizer),
+        ]);
         var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission };
         var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"))
         {
             Auth = auth,
-            Reviews = new ReviewHandler(auth, RulesReviewer),
+            Reviews = new ReviewHandler(auth, authorizer),
             Tokens = new TokenRequestHandler(issuer, reader, _options.ApiAudiences),
         };
         app.Run(router.HandleAsync);
@@ -145,6 +162,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await _crds.StopAsync();
         }
+
+        await StopAuthFeedsAsync();
 
         if (_cache is not null)
         {
@@ -212,8 +231,24 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
+    private async Task StopAuthFeedsAsync()
+    {
+        if (_rbac is not null)
+        {
+            await _rbac.DisposeAsync();
+            _rbac = null;
+        }
+
+        if (_graphFeed is not null)
+        {
+            await _graphFeed.DisposeAsync();
+            _graphFeed = null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await StopAuthFeedsAsync();
         _keys?.Dispose();
         if (_app is not null)
         {

@@ -61,7 +61,6 @@ public sealed class ClusterPki
         return new ClusterPki(ca, serving, admin, dir, time);
     }
 
-    /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
     /// <summary>
     /// The client certificate stored as <c>tls/NAME.crt</c>, issued for <paramref name="commonName"/> in
     /// <paramref name="organizations"/> on first use (or when it is due to expire within 30 days), reused afterwards.
@@ -77,6 +76,7 @@ public sealed class ClusterPki
         return Save(Directory, name, IssueClient(commonName, organizations, TimeSpan.FromDays(365)));
     }
 
+    /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
     public string WriteAdminKubeconfig(string path, string serverUrl) => WriteKubeconfig(path, serverUrl, Admin, "admin");
 
     /// <summary>
