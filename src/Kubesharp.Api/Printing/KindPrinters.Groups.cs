@@ -53,6 +53,39 @@ internal static partial class KindPrinters
         Col.Str("PreemptionPolicy", "Whether pods of this class may preempt others."),
     ], (o, now) => [CellFormat.Name(o), o.Int("value"), o.Bool("globalDefault"), CellFormat.Age(o, now), o.Str("preemptionPolicy")]);
 
+    private static KindPrinter CertificateSigningRequest() => new("certificates.k8s.io", "CertificateSigningRequest",
+    [
+        Col.Name,
+        Col.Age,
+        Col.Str("SignerName", "The signer the request asks for."),
+        Col.Str("Requestor", "The user who made the request."),
+        Col.Str("RequestedDuration", "The validity the request asks for."),
+        Col.Str("Condition", "Approved, Denied or Pending, and Failed or Issued."),
+    ], (o, now) =>
+    [
+        CellFormat.Name(o), CellFormat.Age(o, now), o.Str("spec", "signerName"), o.Str("spec", "username"),
+        o.IntOrNull("spec", "expirationSeconds") is { } seconds ? DurationFormat.HumanDuration(TimeSpan.FromSeconds(seconds)) : "<none>",
+        CsrCondition(o),
+    ]);
+
+    // Upstream's extractCSRStatus: the decision (Denied over Approved, else Pending), then Failed, then Issued.
+    private static string CsrCondition(System.Text.Json.JsonElement o)
+    {
+        var types = o.Items("status", "conditions").Select(c => c.Str("type")).ToHashSet(StringComparer.Ordinal);
+        var status = types.Contains("Denied") ? "Denied" : types.Contains("Approved") ? "Approved" : "Pending";
+        if (types.Contains("Failed"))
+        {
+            status += ",Failed";
+        }
+
+        if (o.Str("status", "certificate").Length > 0)
+        {
+            status += ",Issued";
+        }
+
+        return status;
+    }
+
     private static KindPrinter RoleBinding() => Binding("RoleBinding");
 
     private static KindPrinter ClusterRoleBinding() => Binding("ClusterRoleBinding");

@@ -83,6 +83,7 @@ internal static partial class KindPrinters
         EndpointSlice(),
         PodDisruptionBudget(),
         PriorityClass(),
+        CertificateSigningRequest(),
         RoleBinding(),
         ClusterRoleBinding(),
     ];

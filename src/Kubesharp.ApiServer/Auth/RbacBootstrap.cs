@@ -54,15 +54,17 @@ internal sealed class RbacBootstrap(IStore store, ResourceTable table, TimeProvi
         var resource = table.Find(Group, "v1", "clusterroles")!;
         var listed = await store.ListAsync(resource.StoragePrefix, cancellationToken: cancellationToken);
         var all = listed.Items.Select(kv => (Role: KubernetesJson.Deserialize<V1ClusterRole>(System.Text.Encoding.UTF8.GetString(kv.Value)), kv.ModRevision)).ToList();
-        foreach (var (role, revision) in all.Where(r => r.Role.AggregationRule is not null))
+        // Aggregated roles select aggregated roles (admin takes edit, which takes view): to a fixed point.
+        var aggregated = ClusterRoleAggregation.AggregateAll(all.Select(r => r.Role));
+        for (var i = 0; i < all.Count; i++)
         {
-            var rules = ClusterRoleAggregation.Aggregate(role, all.Select(r => r.Role));
-            if (ClusterRoleAggregation.RulesEqual(role.Rules, rules))
+            var (role, revision) = all[i];
+            if (role.AggregationRule is null || ClusterRoleAggregation.RulesEqual(role.Rules, aggregated[i].Rules))
             {
                 continue;
             }
 
-            role.Rules = rules;
+            role.Rules = aggregated[i].Rules;
             await WriteAsync("clusterroles", null, role.Metadata.Name, new ReconcileResult<V1ClusterRole>(ReconcileOperation.Update, role), revision, cancellationToken);
         }
     }

@@ -60,7 +60,11 @@ internal static class RequestInfo
             ns = name;
         }
 
-        return new RequestAttributes(user, verb, true, urlPath, resource.Group, resource.Version, resource.Plural, path.Subresource ?? "", ns, name);
+        return new RequestAttributes(user, verb, true, urlPath, resource.Group, resource.Version, resource.Plural, path.Subresource ?? "", ns, name)
+        {
+            // The node authorizer lets a kubelet list and watch pods narrowed to spec.nodeName=itself.
+            FieldSelector = verb is "list" or "watch" ? request.Query["fieldSelector"].ToString() : "",
+        };
     }
 
     private static string NonResourceVerb(string method) => method switch

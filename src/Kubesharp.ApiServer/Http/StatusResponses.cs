@@ -8,6 +8,9 @@ namespace Kubesharp.ApiServer.Http;
 /// <summary>Writes <c>meta.k8s.io/v1 Status</c> bodies, the only shape an API error takes.</summary>
 internal static class StatusResponses
 {
+    // Go's encoder writes a quote as \" (not \u0022): messages read the same in a raw body as in kubectl.
+    private static readonly JsonWriterOptions GoJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpContext context, StatusException error)
     {
         if (context.Response.HasStarted)
@@ -32,7 +35,7 @@ internal static class StatusResponses
     public static byte[] Serialize(StatusException error)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, GoJson))
         {
             WriteStatus(w, error);
         }
@@ -91,7 +94,7 @@ internal static class StatusResponses
     public static byte[] Success(string group, string kindPlural, string name, string? uid)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, GoJson))
         {
             w.WriteStartObject();
             w.WriteString("kind", "Status");
