@@ -17,13 +17,45 @@ internal sealed class ApiLoad(HttpClient http)
          "restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst"}}
         """;
 
+    /// <summary>A namespace and its <c>default</c> ServiceAccount (pods need one; the accounts controller may not have made it yet).</summary>
     public async Task CreateNamespaceAsync(string name)
     {
-        using var response = await http.PostAsync("/api/v1/namespaces", Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{name}}}"}}"""));
-        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
+        await PostAsync("/api/v1/namespaces", $$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{name}}}"}}""");
+        await PostAsync($"/api/v1/namespaces/{name}/serviceaccounts", """{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}""");
+    }
+
+    /// <summary>POSTs <paramref name="json"/>; an object that already exists is fine. Returns the response body.</summary>
+    public async Task<string> PostAsync(string path, string json)
+    {
+        using var response = await http.PostAsync(path, Json(json));
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.OK))
         {
-            throw new InvalidOperationException($"namespace {name}: {response.StatusCode}");
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {body}");
         }
+
+        return body;
+    }
+
+    /// <summary>Requests per second of <paramref name="path"/> POSTed with <paramref name="json"/> by 64 clients for <paramref name="length"/>.</summary>
+    public async Task<double> PostRateAsync(string path, string json, TimeSpan length)
+    {
+        var done = 0L;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+        {
+            while (watch.Elapsed < length)
+            {
+                using var response = await http.PostAsync(path, Json(json));
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode}");
+                }
+
+                Interlocked.Increment(ref done);
+            }
+        })));
+        return done / watch.Elapsed.TotalSeconds;
     }
 
     public async Task<(double PerSecond, double P50, double P99)> CreateClosedLoopAsync(string ns, int count, int writers)

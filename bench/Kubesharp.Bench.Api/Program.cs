@@ -60,6 +60,8 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  storage-only: {storageRate:0} creates/s with 64 writers"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"api-bench: creates_per_s={createRate:0} p99_ms={paced99:0.0} list10k_ms={listMs:0} watch_events_per_s={watchRate:0} rss_mb_10k_pods={rss:0} api_over_storage={createRate / storageRate:0.00}"));
+
+    await AuthBench.RunAsync(http, dir, port, Math.Min(pods, 3000));
 }
 finally
 {
