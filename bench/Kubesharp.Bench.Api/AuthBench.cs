@@ -95,7 +95,8 @@ internal static class AuthBench
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
-    private static HttpClient Client(string dir, int port, X509Certificate2? certificate)
+    /// <summary>An HTTPS client trusting the cluster CA, presenting <paramref name="certificate"/> when given.</summary>
+    public static HttpClient Client(string dir, int port, X509Certificate2? certificate)
     {
         var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dir, "tls", "ca.crt"));
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };

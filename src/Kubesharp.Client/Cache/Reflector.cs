@@ -220,18 +220,7 @@ public sealed class Reflector<T>(ListWatch<T> listWatch, IReflectorStore<T> stor
         }
     }
 
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    private Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => time.SleepAsync(delay, cancellationToken);
 }
 
 internal static partial class ReflectorLog

@@ -273,18 +273,7 @@ public sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionOpt
         }
     }
 
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    private Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => time.SleepAsync(delay, cancellationToken);
 
     private static partial class Log
     {
