@@ -28,6 +28,9 @@ internal sealed class FakeWorkloadClient(TimeProvider time) : IWorkloadClient
     /// <summary>Called with each call's description ("create pod ns/x-"); a non-null result is thrown instead of doing it.</summary>
     public Func<string, Exception?>? Fail { get; set; }
 
+    /// <summary>Called (under the fake's lock) with every object a call stored.</summary>
+    public Action<object>? Written { get; set; }
+
     public IReadOnlyList<string> Calls
     {
         get
@@ -157,7 +160,13 @@ internal sealed class FakeWorkloadClient(TimeProvider time) : IWorkloadClient
 
             try
             {
-                return Task.FromResult(action());
+                var result = action();
+                if (result is IKubernetesObject<V1ObjectMeta> written)
+                {
+                    Written?.Invoke(written);
+                }
+
+                return Task.FromResult(result);
             }
             catch (ApiStatusException e)
             {
@@ -242,6 +251,11 @@ internal sealed class FakeWorkloadClient(TimeProvider time) : IWorkloadClient
         {
             result = stored;
             result["status"] = incoming["status"]?.DeepClone();
+            if (typeof(T) == typeof(V1Deployment))
+            {
+                // As upstream's deploymentStatusStrategy: /status may change annotations (the revision).
+                result["metadata"]!["annotations"] = incoming["metadata"]?["annotations"]?.DeepClone();
+            }
         }
         else
         {
