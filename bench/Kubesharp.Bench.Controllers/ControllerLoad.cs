@@ -5,6 +5,7 @@ using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
 using Kubesharp.Client.Events;
 using Kubesharp.Controllers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubesharp.Bench.Controllers;
@@ -20,6 +21,7 @@ internal sealed class ControllerLoad : IAsyncDisposable
 {
     private const string Ns = "bench";
     private const int Writers = 64;
+    private const int Collectors = 16;
 
     private readonly Kubernetes _client;
     private readonly SharedInformerFactory _informers;
@@ -56,7 +58,8 @@ internal sealed class ControllerLoad : IAsyncDisposable
 
     private async Task RunControllersAsync()
     {
-        var context = new ControllerContext(_client, _informers, Recorder, TimeProvider.System, NullLoggerFactory.Instance);
+        ILoggerFactory loggers = Environment.GetEnvironmentVariable("KUBESHARP_BENCH_LOG") == "1" ? new StderrLoggerFactory() : NullLoggerFactory.Instance;
+        var context = new ControllerContext(_client, _informers, Recorder, TimeProvider.System, loggers);
         var descriptors = WorkloadControllers.All.ToList();
         if (CoreControllers.All.FirstOrDefault(d => d.Name == "garbagecollector") is { } gc)
         {
@@ -124,7 +127,8 @@ internal sealed class ControllerLoad : IAsyncDisposable
             var replicaSets = (await _client.AppsV1.ListNamespacedReplicaSetAsync(Ns)).Items;
             await ForEachAsync(_deployments, i => _client.AppsV1.DeleteNamespacedDeploymentAsync(Name(i), Ns, background));
             await _client.AppsV1.DeleteCollectionNamespacedReplicaSetAsync(Ns, background, labelSelector: "group=bench");
-            await ForEachAsync(replicaSets.Count, i =>
+            // Fewer at once: each deletecollection has the server read the whole namespace.
+            await ForEachAsync(replicaSets.Count, Collectors, i =>
             {
                 var rs = replicaSets[i];
                 var selector = $"app={rs.Spec.Selector.MatchLabels["app"]},pod-template-hash={rs.Spec.Selector.MatchLabels["pod-template-hash"]}";
@@ -157,10 +161,12 @@ internal sealed class ControllerLoad : IAsyncDisposable
         };
     }
 
-    private static async Task ForEachAsync(int count, Func<int, Task> action)
+    private static Task ForEachAsync(int count, Func<int, Task> action) => ForEachAsync(count, Writers, action);
+
+    private static async Task ForEachAsync(int count, int parallel, Func<int, Task> action)
     {
         var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
