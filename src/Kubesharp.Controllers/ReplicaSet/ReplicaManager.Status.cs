@@ -1,6 +1,6 @@
+using k8s.Models;
 using Kubesharp.Controllers.Common;
 using Microsoft.Extensions.Logging;
-using k8s.Models;
 
 namespace Kubesharp.Controllers.ReplicaSet;
 
