@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run bench-storage bench-api format format-check clean
+.PHONY: all build test run bench-storage bench-api bench-controllers format format-check clean
 
 all: build
 
@@ -29,6 +29,10 @@ bench-storage:
 ## bench-api: the server on SQLite under 64 clients, a 10,000-pod list and 100 watchers
 bench-api:
 	scripts/bench-api.sh
+
+## bench-controllers: 1,000 Deployments of 10 replicas against the server on SQLite, created then deleted (DEPLOYMENTS, REPLICAS to change)
+bench-controllers:
+	scripts/bench-controllers.sh $(DEPLOYMENTS) $(REPLICAS)
 
 format:
 	dotnet format Kubesharp.slnx

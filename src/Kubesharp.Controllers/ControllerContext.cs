@@ -31,5 +31,7 @@ public static partial class CoreControllers
 /// <summary>The workload controllers: replication controller, ReplicaSet, Deployment.</summary>
 public static partial class WorkloadControllers
 {
-    public static IReadOnlyList<ControllerDescriptor> All { get; } = [];
+    public static IReadOnlyList<ControllerDescriptor> All { get; } = Descriptors();
+
+    private static partial IReadOnlyList<ControllerDescriptor> Descriptors();
 }

@@ -321,6 +321,13 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         {
             result = stored;
             result["status"] = incoming["status"]?.DeepClone();
+            // Upstream's deploymentStatusStrategy resets only spec and labels: the Deployment controller writes the
+            // deployment.kubernetes.io/revision annotation together with the status, through /status.
+            if (resource.Group == "apps" && resource.Kind == "Deployment")
+            {
+                ObjectJson.Metadata(result)["annotations"] = ObjectJson.Metadata(incoming)["annotations"]?.DeepClone();
+            }
+
             return result;
         }
 
