@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using Kubesharp.Api.Auth;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Schema;
