@@ -72,7 +72,7 @@ public sealed class CertificateAuthority
             throw new ArgumentException($"the certificate would never be valid: NotBefore={notBefore:O}, NotAfter={notAfter:O}", nameof(template));
         }
 
-        var request = new CertificateRequest(template.Subject, template.PublicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(template.Subject, template.PublicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         if (template.KeyUsage != X509KeyUsageFlags.None)
         {
@@ -102,6 +102,13 @@ public sealed class CertificateAuthority
 
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        return request.Create(Certificate, notBefore, notAfter, serial);
+        // A key of its own per signature (thread safety), and an explicit generator: the leaf's key may be of
+        // another algorithm than the CA's (an RSA request under the ECDSA cluster CA).
+        using var ecdsa = Certificate.GetECDsaPrivateKey();
+        using var rsa = ecdsa is null ? Certificate.GetRSAPrivateKey() : null;
+        var generator = ecdsa is not null ? X509SignatureGenerator.CreateForECDsa(ecdsa)
+            : rsa is not null ? X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1)
+            : throw new InvalidOperationException("the CA's private key is neither ECDSA nor RSA");
+        return request.Create(Certificate.SubjectName, generator, notBefore, notAfter, serial);
     }
 }
