@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.Api.Errors;
-using Kubesharp.ApiServer.Auth.Authentication;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.Rest;
 using Microsoft.AspNetCore.Http;

@@ -1,3 +1,5 @@
+using Kubesharp.Api.Auth;
+
 namespace Kubesharp.ApiServer.Auth;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed record UserInfo(string Name, string? Uid, IReadOnlyList<string> Gr
     public const string Nodes = "system:nodes";
     public const string NodePrefix = "system:node:";
     public const string ServiceAccounts = "system:serviceaccounts";
-    public const string ServiceAccountPrefix = "system:serviceaccount:";
+    public const string ServiceAccountPrefix = ServiceAccountNames.UsernamePrefix;
     public const string Bootstrappers = "system:bootstrappers";
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoExtra = new Dictionary<string, IReadOnlyList<string>>();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using Kubesharp.Api.Auth;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Schema;
@@ -177,7 +178,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>
     /// One kubeconfig per control-plane component, each with its own client certificate (so that RBAC sees
     /// <c>system:kube-controller-manager</c>, <c>system:kube-scheduler</c>, <c>system:kube-proxy</c>), and the
-    /// node join token: a bootstrap token Secret in kube-system, written to <c>node-token</c>. Both are kept
+    /// node join token: a bootstrap token Secret in kube-system, written to <c>node-token</c>, in kubeadm's group
+    /// <c>system:bootstrappers:kubeadm:default-node-token</c> (which kubeadm's bindings let create and auto-approve node
+    /// client CSRs, see <see cref="BootstrapPolicy.KubeadmClusterRoleBindings"/>). Both are kept
     /// across restarts; a token whose Secret is gone is replaced.
     /// </summary>
     private async Task WriteComponentCredentialsAsync(ClusterPki pki, string url, CancellationToken cancellationToken)
@@ -195,7 +198,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         var token = BootstrapTokens.Generate();
-        var secret = System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(BootstrapTokens.CreateSecret(token, description: "The token kubesharp agents join the cluster with.")))!.AsObject();
+        var secret = System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(BootstrapTokens.CreateSecret(token, extraGroups: [BootstrapTokens.DefaultNodeTokenGroup], description: "The token kubesharp agents join the cluster with.")))!.AsObject();
         var meta = ObjectJson.Metadata(secret);
         meta["namespace"] = "kube-system";
         meta["uid"] = Guid.NewGuid().ToString();

@@ -1,3 +1,5 @@
+using Kubesharp.Api.Auth;
+
 namespace Kubesharp.ApiServer.Hosting;
 
 /// <summary>Settings of one API server.</summary>
@@ -34,10 +36,10 @@ public sealed record ApiServerOptions
     public string? TokenAuthFile { get; init; }
 
     /// <summary>The <c>iss</c> of service account tokens this server issues and accepts.</summary>
-    public string ServiceAccountIssuer { get; init; } = Auth.Authentication.ServiceAccountTokenIssuer.DefaultIssuer;
+    public string ServiceAccountIssuer { get; init; } = ServiceAccountTokenIssuer.DefaultIssuer;
 
     /// <summary>Audiences a token must carry one of to reach this API (and the default audience of TokenRequest).</summary>
-    public IReadOnlyList<string> ApiAudiences { get; init; } = [Auth.Authentication.ServiceAccountTokenIssuer.DefaultIssuer];
+    public IReadOnlyList<string> ApiAudiences { get; init; } = [ServiceAccountTokenIssuer.DefaultIssuer];
 
     /// <summary>Whether requests without credentials are served as <c>system:anonymous</c> (else they are 401).</summary>
     public bool AnonymousAuth { get; init; } = true;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Kubesharp.Api.Certificates;
 
 namespace Kubesharp.ApiServer.Pki;
 
@@ -19,12 +20,15 @@ public sealed class ClusterPki
     private const string MastersGroup = "system:masters";
 
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+    private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
 
     private readonly TimeProvider _time;
+    private readonly CertificateAuthority _authority;
 
     private ClusterPki(X509Certificate2 ca, X509Certificate2 serving, X509Certificate2 admin, string directory, TimeProvider time)
     {
         _time = time;
+        _authority = new CertificateAuthority(ca);
         Ca = ca;
         Serving = serving;
         Admin = admin;
@@ -87,8 +91,7 @@ public sealed class ClusterPki
     public X509Certificate2 IssueClient(string commonName, IEnumerable<string> organizations, TimeSpan validity)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(Subject(commonName, organizations), key, HashAlgorithmName.SHA256);
-        using var issued = SignClient(request, validity);
+        using var issued = SignClient(Subject(commonName, organizations), new PublicKey(key), validity);
         return issued.CopyWithPrivateKey(key);
     }
 
@@ -102,20 +105,9 @@ public sealed class ClusterPki
     /// </summary>
     public X509Certificate2 SignCsr(byte[] csr, TimeSpan validity, string? commonName = null, IEnumerable<string>? organizations = null)
     {
-        CertificateRequest loaded;
-        try
-        {
-            loaded = csr.AsSpan().StartsWith("-----BEGIN"u8)
-                ? CertificateRequest.LoadSigningRequestPem(Encoding.ASCII.GetString(csr), HashAlgorithmName.SHA256)
-                : CertificateRequest.LoadSigningRequest(csr, HashAlgorithmName.SHA256);
-        }
-        catch (CryptographicException e)
-        {
-            throw new ArgumentException("not a valid, correctly signed PKCS#10 certificate signing request: " + e.Message, nameof(csr), e);
-        }
-
-        var subject = commonName is null ? loaded.SubjectName : Subject(commonName, organizations ?? []);
-        return SignClient(new CertificateRequest(subject, loaded.PublicKey, HashAlgorithmName.SHA256), validity);
+        var loaded = SigningRequest.Parse(csr, out var error) ?? throw new ArgumentException(error, nameof(csr));
+        var subject = commonName is null ? loaded.Subject : Subject(commonName, organizations ?? []);
+        return SignClient(subject, loaded.PublicKey, validity);
     }
 
     /// <summary>
@@ -180,17 +172,7 @@ public sealed class ClusterPki
     private static X509Certificate2 Issue(X509Certificate2 ca, string commonName, IReadOnlyList<string> organizations, List<string> hosts, bool serverAuth, DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = new StringBuilder($"CN={commonName}");
-        foreach (var o in organizations)
-        {
-            subject.Append(", O=").Append(o);
-        }
-
-        var request = new CertificateRequest(subject.ToString(), key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [serverAuth ? new Oid("1.3.6.1.5.5.7.3.1") : new Oid("1.3.6.1.5.5.7.3.2")], false));
+        X509Extension? names = null;
         if (hosts.Count > 0)
         {
             var san = new SubjectAlternativeNameBuilder();
@@ -206,12 +188,16 @@ public sealed class ClusterPki
                 }
             }
 
-            request.CertificateExtensions.Add(san.Build());
+            names = san.Build();
         }
 
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using var issued = request.Create(ca, now.AddMinutes(-5), now.AddYears(1), serial);
+        var template = new CertificateTemplate(Subject(commonName, organizations), new PublicKey(key), now.AddMinutes(-5), now.AddYears(1))
+        {
+            KeyUsage = X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment,
+            ExtendedKeyUsages = [new Oid(serverAuth ? ServerAuthOid : ClientAuthOid)],
+            SubjectAlternativeNames = names,
+        };
+        using var issued = new CertificateAuthority(ca).Sign(template);
         return issued.CopyWithPrivateKey(key);
     }
 
@@ -227,33 +213,19 @@ public sealed class ClusterPki
         return builder.Build();
     }
 
-    private X509Certificate2 SignClient(CertificateRequest request, TimeSpan validity)
+    private X509Certificate2 SignClient(X500DistinguishedName subject, PublicKey publicKey, TimeSpan validity)
     {
         if (validity <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(validity), validity, "a certificate must be valid for some time");
         }
 
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
-        if (Ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
-        {
-            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        }
-
         var now = _time.GetUtcNow();
-        var notAfter = now + validity;
-        // Upstream's signer never outlives its CA.
-        var caNotAfter = new DateTimeOffset(Ca.NotAfter.ToUniversalTime());
-        if (notAfter > caNotAfter)
+        return _authority.Sign(new CertificateTemplate(subject, publicKey, now.AddMinutes(-5), now + validity)
         {
-            notAfter = caNotAfter;
-        }
-
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        return request.Create(Ca, now.AddMinutes(-5), notAfter, serial);
+            KeyUsage = X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment,
+            ExtendedKeyUsages = [new Oid(ClientAuthOid)],
+        });
     }
 
     private static bool Covers(X509Certificate2 cert, IReadOnlyList<string> hosts)

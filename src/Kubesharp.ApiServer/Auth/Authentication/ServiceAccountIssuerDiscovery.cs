@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Kubesharp.Api.Auth;
 
 namespace Kubesharp.ApiServer.Auth.Authentication;
 

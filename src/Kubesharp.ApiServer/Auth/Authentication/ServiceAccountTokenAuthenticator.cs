@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 
 namespace Kubesharp.ApiServer.Auth.Authentication;
 

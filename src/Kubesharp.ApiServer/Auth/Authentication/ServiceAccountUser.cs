@@ -1,3 +1,5 @@
+using Kubesharp.Api.Auth;
+
 namespace Kubesharp.ApiServer.Auth.Authentication;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal static class ServiceAccountUser
     /// <summary>Upstream's <c>user.CredentialIDKey</c>: which credential a request used (audit, whoami).</summary>
     public const string CredentialIdKey = "authentication.kubernetes.io/credential-id";
 
-    public static string MakeUsername(string @namespace, string name) => UserInfo.ServiceAccountPrefix + @namespace + ":" + name;
+    public static string MakeUsername(string @namespace, string name) => ServiceAccountNames.MakeUsername(@namespace, name);
 
     public static IReadOnlyList<string> MakeGroupNames(string @namespace) => [UserInfo.ServiceAccounts, UserInfo.ServiceAccounts + ":" + @namespace];
 

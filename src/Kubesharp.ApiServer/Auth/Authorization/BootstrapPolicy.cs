@@ -8,7 +8,8 @@ namespace Kubesharp.ApiServer.Auth.Authorization;
 /// (<c>plugin/pkg/auth/authorizer/rbac/bootstrappolicy</c>): the default ClusterRoles (policy.go), the
 /// <c>system:controller:*</c> ClusterRoles of the controllers and their bindings to the controllers'
 /// service accounts in kube-system (controller_policy.go), the default ClusterRoleBindings, and the Roles
-/// and RoleBindings of kube-system and kube-public (namespace_policy.go). Every object carries the label
+/// and RoleBindings of kube-system and kube-public (namespace_policy.go); and kubeadm's node bootstrap bindings
+/// (<see cref="KubeadmClusterRoleBindings"/>), which kubeadm clusters have. Every object carries the label
 /// <c>kubernetes.io/bootstrapping: rbac-defaults</c> and the annotation
 /// <c>rbac.authorization.kubernetes.io/autoupdate: "true"</c>.
 /// </summary>
@@ -52,8 +53,8 @@ internal static partial class BootstrapPolicy
     /// <summary>Every bootstrap ClusterRole: the defaults of policy.go, then the controllers' roles.</summary>
     public static List<V1ClusterRole> AllClusterRoles() => [.. ClusterRoles(), .. ControllerRoles()];
 
-    /// <summary>Every bootstrap ClusterRoleBinding: the defaults of policy.go, then the controllers' bindings.</summary>
-    public static List<V1ClusterRoleBinding> AllClusterRoleBindings() => [.. ClusterRoleBindings(), .. ControllerRoleBindings()];
+    /// <summary>Every bootstrap ClusterRoleBinding: the defaults of policy.go, the controllers' bindings, then kubeadm's node bootstrap bindings.</summary>
+    public static List<V1ClusterRoleBinding> AllClusterRoleBindings() => [.. ClusterRoleBindings(), .. ControllerRoleBindings(), .. KubeadmClusterRoleBindings()];
 
     /// <summary>
     /// A snapshot of the whole bootstrap policy with the aggregated roles filled in, as a fresh cluster

@@ -1,5 +1,6 @@
 using System.Text;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.ApiServer.Auth.Authentication;
 using Microsoft.Extensions.Time.Testing;
 

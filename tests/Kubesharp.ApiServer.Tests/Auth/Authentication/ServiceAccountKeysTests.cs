@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Kubesharp.Api.Auth;
 using Kubesharp.ApiServer.Auth.Authentication;
 
 namespace Kubesharp.ApiServer.Tests.Auth.Authentication;

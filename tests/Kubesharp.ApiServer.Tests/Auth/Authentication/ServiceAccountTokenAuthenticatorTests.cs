@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.ApiServer.Auth.Authentication;
 
 namespace Kubesharp.ApiServer.Tests.Auth.Authentication;

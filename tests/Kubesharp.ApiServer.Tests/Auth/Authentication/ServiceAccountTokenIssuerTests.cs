@@ -1,5 +1,5 @@
 using k8s.Models;
-using Kubesharp.ApiServer.Auth.Authentication;
+using Kubesharp.Api.Auth;
 
 namespace Kubesharp.ApiServer.Tests.Auth.Authentication;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Kubesharp.ApiServer.Auth.Authentication;
+using Kubesharp.Api.Auth;
 
 namespace Kubesharp.ApiServer.Tests.Auth.Authentication;
 

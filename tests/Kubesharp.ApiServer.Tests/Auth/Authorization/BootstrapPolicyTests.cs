@@ -132,6 +132,19 @@ public sealed class BootstrapPolicyTests
         Assert.Equal(names.Split(','), subjects.Select(s => s.Name));
     }
 
+    [Theory]
+    [InlineData("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", "system:bootstrappers:kubeadm:default-node-token")]
+    [InlineData("kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", "system:bootstrappers:kubeadm:default-node-token")]
+    [InlineData("kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "system:nodes")]
+    public void Binds_kubeadms_node_bootstrap_roles_to_its_groups(string binding, string role, string group)
+    {
+        var found = Assert.Single(BootstrapPolicy.AllClusterRoleBindings(), b => b.Metadata.Name == binding);
+
+        Assert.Equal(("ClusterRole", role), (found.RoleRef.Kind, found.RoleRef.Name));
+        var subject = Assert.Single(found.Subjects);
+        Assert.Equal(("Group", group), (subject.Kind, subject.Name));
+    }
+
     [Fact]
     public void The_system_node_binding_has_no_subjects()
     {

@@ -2,16 +2,17 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Kubesharp.ApiServer.Auth.Authentication;
+namespace Kubesharp.Api.Auth;
 
 /// <summary>
 /// The key that signs and verifies service account tokens: RSA-2048 in <c>&lt;data-dir&gt;/tls/service-account.key</c>
 /// (PKCS#8 PEM, mode 0600), created on the first start and reused afterwards, so tokens survive restarts.
 /// Its key id is upstream's <c>keyIDFromPublicKey</c>: base64url of the SHA-256 of the DER public key
 /// (SubjectPublicKeyInfo), so a token's <c>kid</c> and the JWKS document agree with what clients expect.
-/// Sign and Verify are safe to call concurrently.
+/// Sign and Verify are safe to call concurrently. Shared by the API server (which signs TokenRequest tokens and
+/// verifies every token) and the controller manager's tokens controller (which signs legacy secret tokens).
 /// </summary>
-internal sealed class ServiceAccountKeys : IDisposable
+public sealed class ServiceAccountKeys : IDisposable
 {
     public const string FileName = "service-account.key";
 
@@ -41,13 +42,12 @@ internal sealed class ServiceAccountKeys : IDisposable
         var dir = Path.Combine(dataDir, "tls");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, FileName);
-        var key = RSA.Create();
         if (File.Exists(path))
         {
-            key.ImportFromPem(File.ReadAllText(path));
-            return new ServiceAccountKeys(key);
+            return Load(path);
         }
 
+        var key = RSA.Create();
         key.KeySize = 2048;
         var tmp = path + ".tmp";
         var options = new FileStreamOptions
@@ -65,6 +65,25 @@ internal sealed class ServiceAccountKeys : IDisposable
         File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(tmp, path, overwrite: false);
         return new ServiceAccountKeys(key);
+    }
+
+    /// <summary>
+    /// Loads an RSA private key from a PEM file (PKCS#1 <c>RSA PRIVATE KEY</c> or PKCS#8 <c>PRIVATE KEY</c>), as upstream's
+    /// <c>--service-account-private-key-file</c>. Throws when the file is missing or holds no usable RSA key of 2048 bits or more.
+    /// </summary>
+    public static ServiceAccountKeys Load(string path)
+    {
+        var key = RSA.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return new ServiceAccountKeys(key);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Wraps an existing key (takes ownership). For tests and for keys that do not live in the data directory.</summary>

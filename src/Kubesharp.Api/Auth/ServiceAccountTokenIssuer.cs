@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using k8s.Models;
 
-namespace Kubesharp.ApiServer.Auth.Authentication;
+namespace Kubesharp.Api.Auth;
 
 /// <summary>What a TokenRequest asks for, once the caller has validated it (expirationSeconds at least 600, the bound objects read).</summary>
 /// <param name="Audiences">The token's audiences; the caller substitutes the API audiences when the request gives none, as upstream.</param>
@@ -11,7 +11,7 @@ namespace Kubesharp.ApiServer.Auth.Authentication;
 /// <param name="Secret">The secret the token is bound to; not together with a pod or a node.</param>
 /// <param name="Node">The node the token is bound to (alone), or the pod's node (with <paramref name="Pod"/>).</param>
 /// <param name="WarnAfterSeconds">When non-zero, the <c>warnafter</c> claim: upstream's extended-expiration tokens (3607 s asked, one year given).</param>
-internal sealed record BoundTokenRequest(
+public sealed record BoundTokenRequest(
     V1ServiceAccount ServiceAccount,
     IReadOnlyList<string> Audiences,
     long ExpirationSeconds = ServiceAccountTokenIssuer.DefaultExpirationSeconds,
@@ -21,7 +21,7 @@ internal sealed record BoundTokenRequest(
     long WarnAfterSeconds = 0);
 
 /// <summary>A signed token and when it expires (TokenRequest's <c>status.expirationTimestamp</c>).</summary>
-internal sealed record IssuedToken(string Token, DateTimeOffset ExpirationTimestamp);
+public sealed record IssuedToken(string Token, DateTimeOffset ExpirationTimestamp);
 
 /// <summary>
 /// Issues service account tokens signed by <see cref="ServiceAccountKeys"/>: bound tokens for TokenRequest
@@ -30,7 +30,7 @@ internal sealed record IssuedToken(string Token, DateTimeOffset ExpirationTimest
 /// The payload's keys are sorted as go-jose writes them (it merges the claims through a Go map).
 /// Thread-safe; does no validation of the request beyond refusing impossible bindings (a bug in the caller).
 /// </summary>
-internal sealed class ServiceAccountTokenIssuer
+public sealed class ServiceAccountTokenIssuer
 {
     /// <summary>Upstream's issuer and API audience when neither is configured otherwise.</summary>
     public const string DefaultIssuer = "https://kubernetes.default.svc.cluster.local";
@@ -107,7 +107,7 @@ internal sealed class ServiceAccountTokenIssuer
 
             json.WriteEndObject();
             json.WriteNumber("nbf", now);
-            json.WriteString("sub", ServiceAccountUser.MakeUsername(account.NamespaceProperty, account.Name));
+            json.WriteString("sub", ServiceAccountNames.MakeUsername(account.NamespaceProperty, account.Name));
             json.WriteEndObject();
         }
 
@@ -130,7 +130,7 @@ internal sealed class ServiceAccountTokenIssuer
             json.WriteString(ServiceAccountClaims.LegacySecretNameClaim, secretName);
             json.WriteString(ServiceAccountClaims.LegacyServiceAccountNameClaim, account.Name);
             json.WriteString(ServiceAccountClaims.LegacyServiceAccountUidClaim, account.Uid);
-            json.WriteString("sub", ServiceAccountUser.MakeUsername(account.NamespaceProperty, account.Name));
+            json.WriteString("sub", ServiceAccountNames.MakeUsername(account.NamespaceProperty, account.Name));
             json.WriteEndObject();
         }
 

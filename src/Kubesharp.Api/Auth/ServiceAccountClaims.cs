@@ -1,16 +1,16 @@
 using System.Text.Json;
 
-namespace Kubesharp.ApiServer.Auth.Authentication;
+namespace Kubesharp.Api.Auth;
 
 /// <summary>An object a token is bound to, as the <c>{"name","uid"}</c> references in the <c>kubernetes.io</c> claim.</summary>
-internal sealed record ObjectReferenceClaim(string Name, string Uid);
+public sealed record ObjectReferenceClaim(string Name, string Uid);
 
 /// <summary>
 /// The claims of a service account token, read from its (already verified) payload. Bound tokens
 /// (TokenRequest) carry the registered claims and the private <c>kubernetes.io</c> claim; legacy secret
 /// tokens carry <c>kubernetes.io/serviceaccount/*</c> claims and no time claims. Absent claims are null.
 /// </summary>
-internal sealed record ServiceAccountClaims
+public sealed record ServiceAccountClaims
 {
     public const string LegacyIssuer = "kubernetes/serviceaccount";
     public const string LegacyNamespaceClaim = "kubernetes.io/serviceaccount/namespace";

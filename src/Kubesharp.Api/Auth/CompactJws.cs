@@ -2,14 +2,14 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 
-namespace Kubesharp.ApiServer.Auth.Authentication;
+namespace Kubesharp.Api.Auth;
 
 /// <summary>
 /// The compact JWS serialisation (RFC 7515) with RS256 only, which is all service account tokens use:
 /// <c>BASE64URL(header).BASE64URL(payload).BASE64URL(signature)</c>. Written by hand on purpose: a JWT library
 /// would bring algorithm negotiation we must refuse anyway (<c>none</c>, HMAC with the public key).
 /// </summary>
-internal static class CompactJws
+public static class CompactJws
 {
     public const string Rs256 = "RS256";
 
