@@ -52,9 +52,15 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             return;
         }
 
-        if (path.Subresource is { } sub && sub != "status" && !(sub == "approval" && resource.Subresource("approval") is not null))
+        if (path.Subresource is { } sub && sub != "status" && !(sub is "approval" or FinalizeSubresource && resource.Subresource(sub) is not null))
         {
             throw StatusResponses.NotFoundPath(context.Request.Path);
+        }
+
+        if (path.Subresource == FinalizeSubresource && method != "PUT")
+        {
+            // Upstream's FinalizeREST is an Updater alone: no get, no patch.
+            throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural}/{FinalizeSubresource})");
         }
 
         if (path.Subresource == "status" && !resource.HasStatus)
@@ -163,7 +169,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             metadata["namespace"] = ns;
-            await RequireNamespaceAsync(ns!, context.RequestAborted);
+            await RequireNamespaceAsync(resource, ns!, ObjectJson.String(metadata, "name"), context.RequestAborted);
         }
         else
         {
@@ -266,6 +272,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
+            KeepNamespaceFinalizers(resource, current.Object, updated, subresource);
             await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
@@ -296,13 +303,14 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
     /// <summary>
     /// Writes an update at <paramref name="expected"/>. As upstream's generic registry, an update that leaves an
-    /// object being deleted without finalizers (its grace period over) deletes it instead.
+    /// object being deleted without finalizers (its grace period over) deletes it instead; a namespace also
+    /// needs its <c>spec.finalizers</c> empty (upstream's ShouldDeleteNamespaceDuringUpdate).
     /// </summary>
     private async Task<WriteResult> WriteUpdateAsync(ResourceInfo resource, string key, JsonObject updated, byte[] stored, long expected, CancellationToken cancellationToken)
     {
         var meta = ObjectJson.Metadata(updated);
         var graceOver = meta["deletionGracePeriodSeconds"] is not JsonValue grace || !grace.TryGetValue<long>(out var seconds) || seconds == 0;
-        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver)
+        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver && !HasSpecFinalizers(resource, updated))
         {
             return await store.DeleteAsync(key, expected, cancellationToken);
         }
@@ -357,8 +365,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         var options = await ReadDeleteOptionsAsync(context.Request);
         var (obj, held) = await DeleteOneAsync(resource, ns, name, options, UserOf(context), context.RequestAborted)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        // Upstream returns the pod itself (its registry sets ReturnDeletedObject); other kinds get a Status once gone.
-        if (held || IsPod(resource))
+        // Upstream returns pods and namespaces themselves (their registries set ReturnDeletedObject); other kinds get a Status once gone.
+        if (held || IsPod(resource) || IsNamespace(resource))
         {
             await WriteObjectAsync(context, HttpStatusCode.OK, obj);
             return;
@@ -392,6 +400,20 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 // Null for the deletion an eviction makes: the eviction itself was admitted.
                 await Admission.AdmitAsync(new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ns ?? "", name, null, obj, IsDryRun(options)), cancellationToken);
             }
+            if (IsNamespace(resource))
+            {
+                switch (await MarkNamespaceAsync(resource, key, current, obj, options, cancellationToken))
+                {
+                    case { Held: true } marked:
+                        return marked;
+                    case { Held: false }:
+                        // Lost the compare-and-swap: read again.
+                        continue;
+                }
+
+                // Marked before and its spec.finalizers are gone: the generic delete below.
+            }
+
             ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
@@ -535,18 +557,17 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     /// <summary>DeleteOptions.dryRun (or the query's): the delete is checked and answered but writes nothing.</summary>
     private static bool IsDryRun(JsonObject? options) => options?["dryRun"] is JsonArray { Count: > 0 };
 
-    private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)
+    private async Task RequireNamespaceAsync(ResourceInfo resource, string ns, string? name, CancellationToken cancellationToken)
     {
         var namespaces = table.Find("", "v1", "namespaces")!;
-        if (watchCache.TryGetLoaded(namespaces.StoragePrefix) is { } cached && cached.Contains(namespaces.StorageKey(null, ns)))
+        if (watchCache.TryGetLoaded(namespaces.StoragePrefix)?.TryGet(namespaces.StorageKey(null, ns)) is { } cached)
         {
+            RefuseCreateInTerminating(resource, ns, name, cached.Json);
             return;
         }
 
-        if (await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) is null)
-        {
-            throw StatusException.NotFound("", "namespaces", ns);
-        }
+        var stored = await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) ?? throw StatusException.NotFound("", "namespaces", ns);
+        RefuseCreateInTerminating(resource, ns, name, stored.Value);
     }
 
     /// <summary>A request body as JSON: JSON as sent, YAML converted (its repeated keys dropped; see <see cref="ReadContentAsync"/>).</summary>
