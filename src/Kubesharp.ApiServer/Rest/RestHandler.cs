@@ -368,7 +368,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         // Upstream returns pods and namespaces themselves (their registries set ReturnDeletedObject); other kinds get a Status once gone.
         if (held || IsPod(resource) || IsNamespace(resource))
         {
-            await WriteObjectAsync(context, HttpStatusCode.OK, obj);
+            // Upstream answers 202 when the object stays and the (deprecated) orphanDependents=false asked for a cascade.
+            await WriteObjectAsync(context, held && OrphanDependents(options) is false ? HttpStatusCode.Accepted : HttpStatusCode.OK, obj);
             return;
         }
 
@@ -416,14 +417,22 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
             ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
+            var wasMarked = meta["deletionTimestamp"] is not null;
+            // Upstream: once a pod's graceful deletion has begun, DeleteOptions no longer change its finalizers
+            // (errAlreadyDeleting); other kinds take the garbage collector's finalizers on every delete.
+            var finalizersChanged = !(wasMarked && IsPod(resource)) && ApplyGarbageCollectionFinalizers(resource, meta, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
             {
                 // Finalizers hold the object, and a pod on a node is deleted gracefully: mark it for
                 // deletion and let the finalizers' owners (or the pod's kubelet) remove it.
-                if (meta["deletionTimestamp"] is null)
+                if (!wasMarked || finalizersChanged)
                 {
-                    meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
-                    meta["deletionGracePeriodSeconds"] = grace;
+                    if (!wasMarked)
+                    {
+                        meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
+                        meta["deletionGracePeriodSeconds"] = grace;
+                    }
+
                     if (IsDryRun(options))
                     {
                         return (obj, true);
@@ -546,6 +555,21 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             options["dryRun"] = new JsonArray([.. dryRun.Select(v => (JsonNode)v)]);
         }
 
+        if (request.Query["propagationPolicy"].ToString() is { Length: > 0 } policy)
+        {
+            options ??= new JsonObject();
+            options["propagationPolicy"] ??= policy;
+        }
+
+        if (request.Query["orphanDependents"].ToString() is { Length: > 0 } orphan)
+        {
+            options ??= new JsonObject();
+            options["orphanDependents"] ??= bool.TryParse(orphan, out var orphanValue)
+                ? orphanValue
+                : throw StatusException.BadRequest($"invalid orphanDependents \"{orphan}\"");
+        }
+
+        ThrowIfInvalidPropagation(options);
         if (options?["dryRun"] is JsonArray bodyDryRun)
         {
             RequestValidation.ThrowIfInvalidDryRun([.. bodyDryRun.Select(v => v?.ToString() ?? "")]);
