@@ -1,0 +1,33 @@
+namespace Kubesharp.Controllers.Tests.Integration;
+
+/// <summary>Bounded polling of the real cluster for a state the controllers converge to: no timing assertion, only an upper bound after which the test fails with what it last saw.</summary>
+internal static class Eventually
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    /// <summary>Polls <paramref name="probe"/> until it returns true; fails with <paramref name="what"/> and the last observation after <see cref="Bound"/>.</summary>
+    public static async Task HoldsAsync(Func<Task<(bool Ok, string Seen)>> probe, string what, TimeSpan? bound = null)
+    {
+        var deadline = DateTime.UtcNow + (bound ?? Bound);
+        var seen = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                (var ok, seen) = await probe();
+                if (ok)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException)
+            {
+                seen = e.Message;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"expected {what} within {bound ?? Bound}; last saw: {seen}");
+    }
+}
