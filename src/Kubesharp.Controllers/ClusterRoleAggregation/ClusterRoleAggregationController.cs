@@ -53,6 +53,9 @@ public sealed partial class ClusterRoleAggregationController : QueueController
         }
     }
 
+    /// <summary>One reconcile of <paramref name="key"/>, outside the work queue (tests).</summary>
+    internal Task<ReconcileResult> SyncAsync(string key, CancellationToken cancellationToken) => ReconcileAsync(key, cancellationToken);
+
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var role = _roles.Lister.Get(key);
@@ -74,10 +77,9 @@ public sealed partial class ClusterRoleAggregationController : QueueController
             case WriteOutcome.Done:
                 Log.Aggregated(Logger, key, rules.Count);
                 return ReconcileResult.Done;
-            case WriteOutcome.Conflict:
-                // The role changed after the cache saw it: its update event queues it again; retry meanwhile.
-                throw new InvalidOperationException($"clusterrole {key} changed while being aggregated");
             default:
+                // Conflict: the role changed after the cache saw it, and that change's event queues every aggregated
+                // role again. NotFound: deleted meanwhile. Either way there is nothing to retry.
                 return ReconcileResult.Done;
         }
     }

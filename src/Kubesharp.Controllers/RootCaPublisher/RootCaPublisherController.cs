@@ -72,6 +72,9 @@ public sealed partial class RootCaPublisherController : QueueController
         }
     }
 
+    /// <summary>One reconcile of <paramref name="key"/>, outside the work queue (tests).</summary>
+    internal Task<ReconcileResult> SyncAsync(string key, CancellationToken cancellationToken) => ReconcileAsync(key, cancellationToken);
+
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var ns = _namespaces.Lister.Get(key);

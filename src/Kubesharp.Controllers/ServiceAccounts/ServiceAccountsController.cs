@@ -53,6 +53,9 @@ public sealed partial class ServiceAccountsController : QueueController
 
     protected override IEnumerable<ISharedInformer> Informers => [_namespaces, _accounts];
 
+    /// <summary>One reconcile of <paramref name="key"/>, outside the work queue (tests).</summary>
+    internal Task<ReconcileResult> SyncAsync(string key, CancellationToken cancellationToken) => ReconcileAsync(key, cancellationToken);
+
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var ns = _namespaces.Lister.Get(key);
