@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
-using Kubesharp.ApiServer.Admission;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Validation;
+using Kubesharp.ApiServer.Admission;
 using Kubesharp.ApiServer.Http;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;

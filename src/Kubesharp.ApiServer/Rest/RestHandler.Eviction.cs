@@ -3,9 +3,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kubesharp.Api.Errors;
-using Kubesharp.ApiServer.Admission;
 using Kubesharp.Api.Resources;
 using Kubesharp.Api.Selectors;
+using Kubesharp.ApiServer.Admission;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Http;
 
