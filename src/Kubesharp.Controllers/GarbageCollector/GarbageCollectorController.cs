@@ -190,11 +190,14 @@ public sealed partial class GarbageCollectorController : IController, IDisposabl
             }
 
             // A resource removed while its first list fails would hold this forever: read discovery again now and then.
-            var synced = Task.WhenAll(current.Select(m => m.Informer.WaitForSyncAsync(cancellationToken)));
-            var timeout = Task.Delay(_options.GarbageCollectorDiscoveryPeriod, _time, cancellationToken);
-            if (await Task.WhenAny(synced, timeout).ConfigureAwait(false) == timeout)
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var synced = Task.WhenAll(current.Select(m => m.Informer.WaitForSyncAsync(round.Token)));
+            var timeout = Task.Delay(_options.GarbageCollectorDiscoveryPeriod, _time, round.Token);
+            var first = await Task.WhenAny(synced, timeout).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            await round.CancelAsync().ConfigureAwait(false);
+            if (first == timeout)
             {
-                await timeout.ConfigureAwait(false);
                 await ResyncMonitorsAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -70,6 +70,12 @@ internal sealed partial class GarbageCollectorWorker(DependencyGraph graph, Abse
             return await ProcessDeletingDependentsAsync(item, resource, latest, cancellationToken).ConfigureAwait(false);
         }
 
+        if (latest.Metadata.DeletionTimestamp is not null)
+        {
+            // Already on its way out (the graph had not seen it yet): a delete now could only change its finalizers.
+            return ReconcileResult.Done;
+        }
+
         var references = latest.Metadata.OwnerReferences ?? [];
         if (references.Count == 0)
         {
