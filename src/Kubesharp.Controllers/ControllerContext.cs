@@ -17,7 +17,14 @@ public sealed record ControllerContext(
     SharedInformerFactory Informers,
     Func<string, IEventRecorder> Recorder,
     TimeProvider Time,
-    ILoggerFactory Loggers);
+    ILoggerFactory Loggers)
+{
+    /// <summary>The cluster CA bundle (PEM) that the root-ca-certificate-publisher-controller publishes; null when the manager has none.</summary>
+    public string? RootCaPem { get; init; }
+
+    /// <summary>Settings of the core controllers (pod GC thresholds, namespace and garbage collector periods).</summary>
+    public CoreControllerOptions Core { get; init; } = new();
+}
 
 /// <summary>A controller the manager can run: its upstream name (as in <c>--controllers</c>), how to build it, and its default worker count.</summary>
 public sealed record ControllerDescriptor(string Name, Func<ControllerContext, IController> Create, int DefaultWorkers = 5);
@@ -25,7 +32,7 @@ public sealed record ControllerDescriptor(string Name, Func<ControllerContext, I
 /// <summary>The controllers of the cluster's plumbing: accounts, tokens, namespaces, garbage collection, RBAC aggregation.</summary>
 public static partial class CoreControllers
 {
-    public static IReadOnlyList<ControllerDescriptor> All { get; } = [];
+    public static IReadOnlyList<ControllerDescriptor> All { get; } = Descriptors();
 }
 
 /// <summary>The workload controllers: replication controller, ReplicaSet, Deployment.</summary>

@@ -4,6 +4,7 @@ using Kubesharp.Commands;
 var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchestrator in one binary.")
 {
     ServerCommand.Create(),
+    ControllerManagerCommand.Create(),
     VersionCommand.Create(),
 };
 

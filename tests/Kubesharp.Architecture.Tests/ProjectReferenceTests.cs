@@ -29,6 +29,18 @@ public sealed class ProjectReferenceTests
     }
 
     [Fact]
+    public void Only_the_composition_root_references_the_api_server()
+    {
+        // Components reach the API server over HTTP only, even in-process (the controller manager in kubesharp server).
+        var offenders = SourceProjects()
+            .Where(p => p.Name != "Kubesharp" && References(p.Path).Contains("Kubesharp.ApiServer"))
+            .Select(p => p.Name)
+            .ToList();
+
+        Assert.True(offenders.Count == 0, $"these projects reference Kubesharp.ApiServer but only the binary may: {string.Join(", ", offenders)}");
+    }
+
+    [Fact]
     public void Storage_depends_on_no_other_kubesharp_project()
     {
         var storage = SourceProjects().Single(p => p.Name == "Kubesharp.Storage");

@@ -7,8 +7,9 @@ public static partial class BuiltinResources
     private static IEnumerable<ResourceInfo> CoreRows() =>
     [
         // Namespace storage drops deletecollection on purpose: a bulk delete would skip namespace finalization.
+        // namespaces/finalize: the namespace controller's way to remove spec.finalizers once the namespace is empty.
         Row("", "v1", "Namespace", "namespaces", ResourceScope.Cluster, shortNames: ["ns"], status: true, verbs: NoDeleteCollection,
-            fields: ["status.phase"]),
+            subresources: [Sub("finalize", "", "v1", "Namespace", "update")], fields: ["status.phase"]),
         Row("", "v1", "Pod", "pods", ResourceScope.Namespaced, shortNames: ["po"], categories: ["all"], status: true,
             subresources: [Sub("binding", "", "v1", "Binding", "create"), Sub("eviction", "policy", "v1", "Eviction", "create")],
             fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"]),

@@ -89,6 +89,7 @@ internal sealed partial class RestHandler
 
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource is "status" or "approval");
+            KeepNamespaceFinalizers(resource, current.Object, updated, subresource);
             await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource is "status" or "approval", name), "PatchOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, subresource is "status" or "approval");

@@ -52,9 +52,15 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             return;
         }
 
-        if (path.Subresource is { } sub && sub != "status" && !(sub == "approval" && resource.Subresource("approval") is not null))
+        if (path.Subresource is { } sub && sub != "status" && !(sub is "approval" or FinalizeSubresource && resource.Subresource(sub) is not null))
         {
             throw StatusResponses.NotFoundPath(context.Request.Path);
+        }
+
+        if (path.Subresource == FinalizeSubresource && method != "PUT")
+        {
+            // Upstream's FinalizeREST is an Updater alone: no get, no patch.
+            throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural}/{FinalizeSubresource})");
         }
 
         if (path.Subresource == "status" && !resource.HasStatus)
@@ -163,7 +169,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             metadata["namespace"] = ns;
-            await RequireNamespaceAsync(ns!, context.RequestAborted);
+            await RequireNamespaceAsync(resource, ns!, ObjectJson.String(metadata, "name"), context.RequestAborted);
         }
         else
         {
@@ -266,6 +272,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             }
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
+            KeepNamespaceFinalizers(resource, current.Object, updated, subresource);
             await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
@@ -296,13 +303,14 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
     /// <summary>
     /// Writes an update at <paramref name="expected"/>. As upstream's generic registry, an update that leaves an
-    /// object being deleted without finalizers (its grace period over) deletes it instead.
+    /// object being deleted without finalizers (its grace period over) deletes it instead; a namespace also
+    /// needs its <c>spec.finalizers</c> empty (upstream's ShouldDeleteNamespaceDuringUpdate).
     /// </summary>
     private async Task<WriteResult> WriteUpdateAsync(ResourceInfo resource, string key, JsonObject updated, byte[] stored, long expected, CancellationToken cancellationToken)
     {
         var meta = ObjectJson.Metadata(updated);
         var graceOver = meta["deletionGracePeriodSeconds"] is not JsonValue grace || !grace.TryGetValue<long>(out var seconds) || seconds == 0;
-        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver)
+        if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver && !HasSpecFinalizers(resource, updated))
         {
             return await store.DeleteAsync(key, expected, cancellationToken);
         }
@@ -364,10 +372,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         var options = await ReadDeleteOptionsAsync(context.Request);
         var (obj, held) = await DeleteOneAsync(resource, ns, name, options, UserOf(context), context.RequestAborted)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        // Upstream returns the pod itself (its registry sets ReturnDeletedObject); other kinds get a Status once gone.
-        if (held || IsPod(resource))
+        // Upstream returns pods and namespaces themselves (their registries set ReturnDeletedObject); other kinds get a Status once gone.
+        if (held || IsPod(resource) || IsNamespace(resource))
         {
-            await WriteObjectAsync(context, HttpStatusCode.OK, obj);
+            // Upstream answers 202 when the object stays and the (deprecated) orphanDependents=false asked for a cascade.
+            await WriteObjectAsync(context, held && OrphanDependents(options) is false ? HttpStatusCode.Accepted : HttpStatusCode.OK, obj);
             return;
         }
 
@@ -399,16 +408,38 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 // Null for the deletion an eviction makes: the eviction itself was admitted.
                 await Admission.AdmitAsync(new AdmissionRequest(user, AdmissionOperation.Delete, resource, "", ns ?? "", name, null, obj, IsDryRun(options)), cancellationToken);
             }
+            if (IsNamespace(resource))
+            {
+                switch (await MarkNamespaceAsync(resource, key, current, obj, options, cancellationToken))
+                {
+                    case { Held: true } marked:
+                        return marked;
+                    case { Held: false }:
+                        // Lost the compare-and-swap: read again.
+                        continue;
+                }
+
+                // Marked before and its spec.finalizers are gone: the generic delete below.
+            }
+
             ResourceStrategies.BeforeDelete(resource, obj, time.GetUtcNow());
             var grace = GracePeriod(resource, obj, options);
+            var wasMarked = meta["deletionTimestamp"] is not null;
+            // Upstream: once a pod's graceful deletion has begun, DeleteOptions no longer change its finalizers
+            // (errAlreadyDeleting); other kinds take the garbage collector's finalizers on every delete.
+            var finalizersChanged = !(wasMarked && IsPod(resource)) && ApplyGarbageCollectionFinalizers(resource, meta, options);
             if (meta["finalizers"] is JsonArray { Count: > 0 } || grace > 0)
             {
                 // Finalizers hold the object, and a pod on a node is deleted gracefully: mark it for
                 // deletion and let the finalizers' owners (or the pod's kubelet) remove it.
-                if (meta["deletionTimestamp"] is null)
+                if (!wasMarked || finalizersChanged)
                 {
-                    meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
-                    meta["deletionGracePeriodSeconds"] = grace;
+                    if (!wasMarked)
+                    {
+                        meta["deletionTimestamp"] = ObjectJson.Time(time.GetUtcNow().AddSeconds(grace));
+                        meta["deletionGracePeriodSeconds"] = grace;
+                    }
+
                     if (IsDryRun(options))
                     {
                         return (obj, true);
@@ -531,6 +562,21 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             options["dryRun"] = new JsonArray([.. dryRun.Select(v => (JsonNode)v)]);
         }
 
+        if (request.Query["propagationPolicy"].ToString() is { Length: > 0 } policy)
+        {
+            options ??= new JsonObject();
+            options["propagationPolicy"] ??= policy;
+        }
+
+        if (request.Query["orphanDependents"].ToString() is { Length: > 0 } orphan)
+        {
+            options ??= new JsonObject();
+            options["orphanDependents"] ??= bool.TryParse(orphan, out var orphanValue)
+                ? orphanValue
+                : throw StatusException.BadRequest($"invalid orphanDependents \"{orphan}\"");
+        }
+
+        ThrowIfInvalidPropagation(options);
         if (options?["dryRun"] is JsonArray bodyDryRun)
         {
             RequestValidation.ThrowIfInvalidDryRun([.. bodyDryRun.Select(v => v?.ToString() ?? "")]);
@@ -542,18 +588,17 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     /// <summary>DeleteOptions.dryRun (or the query's): the delete is checked and answered but writes nothing.</summary>
     private static bool IsDryRun(JsonObject? options) => options?["dryRun"] is JsonArray { Count: > 0 };
 
-    private async Task RequireNamespaceAsync(string ns, CancellationToken cancellationToken)
+    private async Task RequireNamespaceAsync(ResourceInfo resource, string ns, string? name, CancellationToken cancellationToken)
     {
         var namespaces = table.Find("", "v1", "namespaces")!;
-        if (watchCache.TryGetLoaded(namespaces.StoragePrefix) is { } cached && cached.Contains(namespaces.StorageKey(null, ns)))
+        if (watchCache.TryGetLoaded(namespaces.StoragePrefix)?.TryGet(namespaces.StorageKey(null, ns)) is { } cached)
         {
+            RefuseCreateInTerminating(resource, ns, name, cached.Json);
             return;
         }
 
-        if (await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) is null)
-        {
-            throw StatusException.NotFound("", "namespaces", ns);
-        }
+        var stored = await store.GetAsync(namespaces.StorageKey(null, ns), 0, cancellationToken) ?? throw StatusException.NotFound("", "namespaces", ns);
+        RefuseCreateInTerminating(resource, ns, name, stored.Value);
     }
 
     /// <summary>A request body as JSON: JSON as sent, YAML converted (its repeated keys dropped; see <see cref="ReadContentAsync"/>).</summary>

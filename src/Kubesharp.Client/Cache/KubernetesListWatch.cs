@@ -36,10 +36,19 @@ public static class KubernetesListWatch
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = CollectionPath(typeof(T), ns);
-        return new ListWatch<T>(
-            ct => ListAsync<T>(client, path, labelSelector, fieldSelector, ct),
-            (request, ct) => WatchAsync<T>(client, path, labelSelector, fieldSelector, request, ct));
+        return ForPath<T>(client, path, labelSelector, fieldSelector);
     }
+
+    /// <summary>
+    /// The same list and watch for a collection named by its path (relative to the client's base URI, as
+    /// <see cref="CollectionPath"/> makes them), for kinds known only at run time: a type such as a
+    /// metadata-only object reads any resource found through discovery, custom resources included.
+    /// </summary>
+    public static ListWatch<T> ForPath<T>(Kubernetes client, string collectionPath, string? labelSelector = null, string? fieldSelector = null)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        new(
+            ct => ListAsync<T>(client, collectionPath, labelSelector, fieldSelector, ct),
+            (request, ct) => WatchAsync<T>(client, collectionPath, labelSelector, fieldSelector, request, ct));
 
     /// <summary>The collection path, relative to the client's base URI: <c>api/v1/namespaces/ns/pods</c>, <c>apis/apps/v1/deployments</c>.</summary>
     public static string CollectionPath(Type type, string? ns)

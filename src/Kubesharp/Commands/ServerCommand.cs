@@ -1,14 +1,19 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Kubesharp.ApiServer.Hosting;
+using Kubesharp.Controllers;
+using Kubesharp.Controllers.CertificateSigning;
+using Kubesharp.Controllers.Tokens;
 using Kubesharp.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Kubesharp.Commands;
 
 /// <summary>
-/// <c>kubesharp server</c>: opens the datastore and serves the Kubernetes API over HTTPS until SIGTERM
-/// or Ctrl-C, then stops accepting, lets requests in flight finish, ends watches and closes the store.
+/// <c>kubesharp server</c>: opens the datastore and serves the Kubernetes API over HTTPS, and, once the API
+/// server is ready, runs the controller manager in the same process (as a client of the API over HTTPS, with
+/// <c>&lt;data-dir&gt;/controller-manager.kubeconfig</c>, leader election on), until SIGTERM or Ctrl-C; then
+/// stops the controller manager, stops accepting, lets requests in flight finish, ends watches and closes the store.
 /// The node agent comes with the kubelet issue; until then the server runs without one.
 /// </summary>
 internal static class ServerCommand
@@ -39,6 +44,10 @@ internal static class ServerCommand
         {
             Description = "Do not run a node agent on this host (there is none yet: the kubelet comes in a later release).",
         };
+        var disableControllerManager = new Option<bool>("--disable-controller-manager")
+        {
+            Description = "Do not run the controller manager in this process (run `kubesharp controller-manager` elsewhere).",
+        };
         var tokenAuthFile = new Option<string?>("--token-auth-file")
         {
             Description = "A CSV file of static bearer tokens: token,user,uid,\"group1,group2\" (upstream's format).",
@@ -51,15 +60,17 @@ internal static class ServerCommand
             bindAddress,
             port,
             disableAgent,
+            disableControllerManager,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port), TokenAuthFile = parse.GetValue(tokenAuthFile) },
             parse.GetValue(datastore)!,
+            !parse.GetValue(disableControllerManager),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, CancellationToken cancellationToken)
     {
         var dataDir = serverOptions.DataDir;
         using var loggerFactory = LoggerFactory.Create(b => b
@@ -71,7 +82,14 @@ internal static class ServerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            stop.Cancel();
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A signal that arrives while the command is already returning.
+            }
         });
 
         StoreOptions options;
@@ -112,6 +130,20 @@ internal static class ServerCommand
             var where = options.Describe();
             var url = server.Url!.ToString();
             ServerLog.Ready(logger, url, store.Name, where, server.KubeconfigPath);
+            ControllerManager? controllerManager = null;
+            if (runControllerManager)
+            {
+                // The one boundary: the controllers reach the cluster over HTTPS like any client, never the store.
+                controllerManager = ControllerManager.FromKubeconfig(Path.Combine(dataDir, "controller-manager.kubeconfig"), new ControllerManagerOptions
+                {
+                    // The tokens and CSR controllers sign with the server's own key and CA, read from its data directory.
+                    Extra = CertificateControllers.Create(
+                        ServiceAccountSigning.Load(Path.Combine(dataDir, "tls", "service-account.key"), Path.Combine(dataDir, "tls", "ca.crt")),
+                        ClusterSigning.Load(Path.Combine(dataDir, "tls", "ca.crt"), Path.Combine(dataDir, "tls", "ca.key"))),
+                }, loggerFactory);
+                await controllerManager.StartAsync(stop.Token);
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -119,6 +151,12 @@ internal static class ServerCommand
             catch (OperationCanceledException)
             {
                 ServerLog.Stopping(logger);
+            }
+
+            if (controllerManager is not null)
+            {
+                // Before the API server: the controllers drain while it still answers.
+                await controllerManager.DisposeAsync();
             }
 
             await server.StopAsync(CancellationToken.None);

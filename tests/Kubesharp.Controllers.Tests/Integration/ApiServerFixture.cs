@@ -136,27 +136,3 @@ internal sealed class ControllerRun : IAsyncDisposable
         }
     }
 }
-
-/// <summary>Bounded waits for a state the cluster reaches asynchronously: poll until it holds, fail naming what was awaited.</summary>
-internal static class Eventually
-{
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    public static async Task<T> HoldsAsync<T>(Func<Task<T>> read, Func<T, bool> holds, string what)
-    {
-        var deadline = DateTimeOffset.UtcNow + Bound;
-        var last = await read();
-        while (!holds(last))
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not reached within {Bound}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-            last = await read();
-        }
-
-        return last;
-    }
-}

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using k8s.Exceptions;
+using Kubesharp.Controllers;
+using Microsoft.Extensions.Logging;
+
+namespace Kubesharp.Commands;
+
+/// <summary>
+/// <c>kubesharp controller-manager --kubeconfig FILE</c>: kube-controller-manager on its own, talking to an API
+/// server through the kubeconfig (by default with leader election on the Lease kube-system/kube-controller-manager,
+/// so that several can run and one works), until SIGTERM or Ctrl-C.
+/// </summary>
+internal static class ControllerManagerCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string>("--kubeconfig")
+        {
+            Description = "Path to the kubeconfig the controller manager uses (as kubesharp server writes it: <data-dir>/controller-manager.kubeconfig).",
+            Required = true,
+        };
+        var leaderElect = new Option<bool>("--leader-elect")
+        {
+            Description = "Run the controllers only while holding the Lease kube-system/kube-controller-manager.",
+            DefaultValueFactory = _ => true,
+        };
+        var controllers = new Option<string>("--controllers")
+        {
+            Description = "Controllers to run: '*' enables all on by default, 'foo' enables foo, '-foo' disables foo (comma-separated).",
+            DefaultValueFactory = _ => "*",
+        };
+        var useServiceAccounts = new Option<bool>("--use-service-account-credentials")
+        {
+            Description = "Each controller calls the API as its own service account in kube-system.",
+            DefaultValueFactory = _ => true,
+        };
+        var terminatedPodGcThreshold = new Option<int>("--terminated-pod-gc-threshold")
+        {
+            Description = "Terminated pods kept before the pod garbage collector deletes the oldest; 0 or less keeps them all.",
+            DefaultValueFactory = _ => 12500,
+        };
+        var leaseDuration = DurationOption("--leader-elect-lease-duration", "How long followers wait before taking over a lease that is not renewed.", TimeSpan.FromSeconds(15));
+        var renewDeadline = DurationOption("--leader-elect-renew-deadline", "How long the leader retries a failing renewal before giving up leadership.", TimeSpan.FromSeconds(10));
+        var retryPeriod = DurationOption("--leader-elect-retry-period", "The pause between attempts to acquire or renew the lease.", TimeSpan.FromSeconds(2));
+        var command = new Command("controller-manager", "Run the controller manager against an API server.")
+        {
+            kubeconfig,
+            leaderElect,
+            controllers,
+            useServiceAccounts,
+            terminatedPodGcThreshold,
+            leaseDuration,
+            renewDeadline,
+            retryPeriod,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(kubeconfig)!,
+            new ControllerManagerOptions
+            {
+                LeaderElect = parse.GetValue(leaderElect),
+                Controllers = [parse.GetValue(controllers)!],
+                UseServiceAccountCredentials = parse.GetValue(useServiceAccounts),
+                LeaseDuration = parse.GetValue(leaseDuration),
+                RenewDeadline = parse.GetValue(renewDeadline),
+                RetryPeriod = parse.GetValue(retryPeriod),
+                Core = new CoreControllerOptions { TerminatedPodGcThreshold = parse.GetValue(terminatedPodGcThreshold) },
+            },
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string kubeconfig, ControllerManagerOptions options, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        var logger = loggerFactory.CreateLogger("kube-controller-manager");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A signal that arrives while the command is already returning.
+            }
+        });
+
+        ControllerManager manager;
+        try
+        {
+            manager = ControllerManager.FromKubeconfig(kubeconfig, options, loggerFactory);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+
+        await using (manager)
+        {
+            await manager.StartAsync(stop.Token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ControllerManagerLog.Stopping(logger);
+            }
+
+            await manager.StopAsync(CancellationToken.None);
+        }
+
+        return 0;
+    }
+
+    /// <summary>A duration flag in Go's syntax (<c>15s</c>, <c>1m30s</c>, <c>500ms</c>), as upstream's flags take them.</summary>
+    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
+    {
+        Description = $"{description} (a duration such as 15s; default {(long)defaultValue.TotalSeconds}s)",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseDuration(result),
+    };
+
+    private static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (GoDuration.TryParse(text, out var duration))
+        {
+            return duration;
+        }
+
+        result.AddError($"invalid duration \"{text}\" (use for example 15s, 1m, 500ms)");
+        return default;
+    }
+}
+
+/// <summary>Go's time.ParseDuration for the units flags use: h, m, s, ms; several may follow one another (<c>1m30s</c>).</summary>
+internal static class GoDuration
+{
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var rest = text.AsSpan().Trim();
+        if (rest.IsEmpty)
+        {
+            return false;
+        }
+
+        while (!rest.IsEmpty)
+        {
+            var digits = 0;
+            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
+            {
+                digits++;
+            }
+
+            if (digits == 0 || !double.TryParse(rest[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            {
+                return false;
+            }
+
+            rest = rest[digits..];
+            var unit = rest.StartsWith("ms") ? "ms" : rest.IsEmpty ? "" : rest[..1].ToString();
+            duration += unit switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(value),
+                "s" => TimeSpan.FromSeconds(value),
+                "m" => TimeSpan.FromMinutes(value),
+                "h" => TimeSpan.FromHours(value),
+                _ => TimeSpan.MinValue,
+            };
+            if (unit.Length == 0 || duration < TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            rest = rest[unit.Length..];
+        }
+
+        return true;
+    }
+}
+
+internal static partial class ControllerManagerLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: the controllers drain, then the controller manager exits")]
+    public static partial void Stopping(ILogger logger);
+}
