@@ -7,13 +7,14 @@ using Kubesharp.Storage;
 using Kubesharp.Storage.Sqlite;
 using Kubesharp.Testing;
 
-// make bench-api: the real `kubesharp server` (SQLite, durable) as a child process, driven over HTTPS.
+// make bench-api: the real `kubesharp server` (SQLite, durable) as a child process, driven over HTTPS; its
+// in-process controller manager is off, so that the figures are the API server's alone.
 // Usage: Kubesharp.Bench.Api <path to out/kubesharp> [pods]
 var binary = Path.GetFullPath(args.Length > 0 ? args[0] : "out/kubesharp");
 var pods = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var dir = Directory.CreateTempSubdirectory("kubesharp-bench-api-").FullName;
 var port = FreePorts.Next();
-var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent"])
+var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager"])
 {
     RedirectStandardOutput = true,
     RedirectStandardError = true,
