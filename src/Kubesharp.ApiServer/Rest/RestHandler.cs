@@ -144,7 +144,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
         var dryRun = CreateDryRun(context.Request);
-        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "CreateOptions");
+        var content = await ReadContentAsync(context.Request);
+        var obj = DecodeObject(context, resource, content, "CreateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         Defaults.Apply(resource.Group, resource.Kind, obj);
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
@@ -153,6 +154,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             Defaults.NewPodStatus(obj);
         }
 
+        CanonicalizeTimes(resource, obj, content.Json);
         var metadata = ObjectJson.Metadata(obj);
         if (resource.Namespaced)
         {
@@ -235,7 +237,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         // The approval subresource of CertificateSigningRequests writes status too; admission keeps it to the conditions.
         var status = subresource is "status" or "approval";
         var dryRun = CreateDryRun(context.Request);
-        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
+        var content = await ReadContentAsync(context.Request);
+        var obj = DecodeObject(context, resource, content, "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         var metadata = ObjectJson.Metadata(obj);
         var bodyName = ObjectJson.String(metadata, "name");
@@ -254,6 +257,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         }
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
+        CanonicalizeTimes(resource, obj, content.Json);
         KeyValue? known = null;
         for (var attempt = 0; ; attempt++)
         {
