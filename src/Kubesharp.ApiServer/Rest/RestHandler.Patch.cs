@@ -87,6 +87,8 @@ internal sealed partial class RestHandler
                 throw StatusException.BadRequest($"the name of the object ({patchedName}) does not match the name on the URL ({name})");
             }
 
+            // Before defaulting, where upstream decodes: a 422 for a bad time shows the patched object as patched.
+            CanonicalizePatchedTimes(resource, patched, contentType, patch);
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource is "status" or "approval");
             KeepNamespaceFinalizers(resource, current.Object, updated, subresource);

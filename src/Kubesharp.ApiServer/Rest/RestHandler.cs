@@ -150,7 +150,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     private async Task CreateAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
         var dryRun = CreateDryRun(context.Request);
-        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "CreateOptions");
+        var content = await ReadContentAsync(context.Request);
+        var obj = DecodeObject(context, resource, content, "CreateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         Defaults.Apply(resource.Group, resource.Kind, obj);
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
@@ -159,6 +160,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             Defaults.NewPodStatus(obj);
         }
 
+        CanonicalizeTimes(resource, obj, content.Json);
         var metadata = ObjectJson.Metadata(obj);
         if (resource.Namespaced)
         {
@@ -241,7 +243,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         // The approval subresource of CertificateSigningRequests writes status too; admission keeps it to the conditions.
         var status = subresource is "status" or "approval";
         var dryRun = CreateDryRun(context.Request);
-        var obj = DecodeObject(context, resource, await ReadContentAsync(context.Request), "UpdateOptions");
+        var content = await ReadContentAsync(context.Request);
+        var obj = DecodeObject(context, resource, content, "UpdateOptions");
         ObjectJson.CheckTypeMeta(obj, resource, resource.Kind, resource.GroupVersion);
         var metadata = ObjectJson.Metadata(obj);
         var bodyName = ObjectJson.String(metadata, "name");
@@ -260,6 +263,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         }
 
         Defaults.Apply(resource.Group, resource.Kind, obj);
+        CanonicalizeTimes(resource, obj, content.Json);
         KeyValue? known = null;
         for (var attempt = 0; ; attempt++)
         {
