@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.Api.Resources;
 using Kubesharp.ApiServer.Auth.Authorization;
 using Kubesharp.ApiServer.Rest;

@@ -9,7 +9,7 @@ namespace Kubesharp.Controllers.ClusterRoleAggregation;
 
 /// <summary>
 /// Upstream's clusterrole-aggregation-controller: a ClusterRole with an <c>aggregationRule</c> gets the union of
-/// the rules of the ClusterRoles its selectors match (<see cref="AggregatedRules"/>), written when it differs.
+/// the rules of the ClusterRoles its selectors match (<see cref="Api.Auth.ClusterRoleAggregation"/>), written when it differs.
 /// Keyed by ClusterRole name; any ClusterRole change queues every aggregated role, since any of them may select
 /// it (a chain such as edit into admin converges over successive syncs).
 /// Writes are updates at the cached resourceVersion: upstream uses server-side apply first, which this API server
@@ -64,8 +64,8 @@ public sealed partial class ClusterRoleAggregationController : QueueController
             return ReconcileResult.Done;
         }
 
-        var rules = AggregatedRules.For(role, _roles.Lister.List());
-        if (AggregatedRules.Equal(rules, role.Rules))
+        var rules = Api.Auth.ClusterRoleAggregation.Aggregate(role, _roles.Lister.List());
+        if (Api.Auth.ClusterRoleAggregation.RulesEqual(rules, role.Rules))
         {
             return ReconcileResult.Done;
         }

@@ -37,7 +37,7 @@ public sealed class ClusterRoleAggregationTests
             Role("unselected", new Dictionary<string, string> { ["team"] = "b" }, Rule("leases")),
         };
 
-        var rules = AggregatedRules.For(target, roles);
+        var rules = Api.Auth.ClusterRoleAggregation.Aggregate(target, roles);
 
         // A null list equals an empty one: c-role's pods rule with ResourceNames = [] is a duplicate.
         Assert.Equal(["pods", "secrets", "nodes"], rules.Select(r => r.Resources[0]));
@@ -53,7 +53,7 @@ public sealed class ClusterRoleAggregationTests
     {
         var selector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "team", OperatorProperty = op, Values = values }] };
 
-        Assert.Equal(selected, AggregatedRules.Matches(selector, new Dictionary<string, string> { ["team"] = "a" }));
+        Assert.Equal(selected, Api.Auth.ClusterRoleAggregation.Matches(selector, new Dictionary<string, string> { ["team"] = "a" }));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class ClusterRoleAggregationTests
     {
         var selector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "team", OperatorProperty = "Near" }] };
 
-        Assert.Throws<FormatException>(() => AggregatedRules.Matches(selector, null));
+        Assert.Throws<FormatException>(() => Api.Auth.ClusterRoleAggregation.Matches(selector, null));
     }
 
     [Fact]

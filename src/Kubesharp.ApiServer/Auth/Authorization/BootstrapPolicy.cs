@@ -1,4 +1,5 @@
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using static Kubesharp.ApiServer.Auth.Authorization.PolicyRuleBuilder;
 
 namespace Kubesharp.ApiServer.Auth.Authorization;

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.ApiServer.Auth.Authorization;
 using static Kubesharp.ApiServer.Tests.Auth.Authorization.RbacFixtures;
 
@@ -66,9 +67,12 @@ public sealed class ClusterRoleAggregationTests
         Assert.False(ClusterRoleAggregation.Matches(selector, new Dictionary<string, string> { ["tier"] = "web" }));
         Assert.False(ClusterRoleAggregation.Matches(selector, new Dictionary<string, string> { ["tier"] = "web", ["team"] = "x", ["env"] = "prod" }));
         Assert.True(ClusterRoleAggregation.Matches(new V1LabelSelector(), null));
-        Assert.False(ClusterRoleAggregation.Matches(
-            new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "a", OperatorProperty = "Bogus" }] },
-            new Dictionary<string, string> { ["a"] = "1" }));
+        var bogus = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "a", OperatorProperty = "Bogus" }] };
+        Assert.Throws<FormatException>(() => ClusterRoleAggregation.Matches(bogus, new Dictionary<string, string> { ["a"] = "1" }));
+        // The API server's start-up aggregation lets an invalid selector select nothing.
+        var target = new V1ClusterRole { Metadata = new V1ObjectMeta { Name = "t" }, AggregationRule = new V1AggregationRule { ClusterRoleSelectors = [bogus] } };
+        var candidate = new V1ClusterRole { Metadata = new V1ObjectMeta { Name = "c", Labels = new Dictionary<string, string> { ["a"] = "1" } }, Rules = [new V1PolicyRule { Verbs = ["get"], Resources = ["pods"], ApiGroups = [""] }] };
+        Assert.Empty(ClusterRoleAggregation.Aggregate(target, [candidate], invalidSelectsNothing: true));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Kubesharp.Api.Auth;
 using Kubesharp.ApiServer.Auth;
 using Kubesharp.ApiServer.Auth.Authorization;
 

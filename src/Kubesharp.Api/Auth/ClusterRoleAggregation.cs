@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Kubesharp.ApiServer.Auth.Authorization;
+namespace Kubesharp.Api.Auth;
 
 /// <summary>
 /// The rules an aggregated ClusterRole should have, as upstream's clusterrole-aggregation controller
@@ -11,13 +11,15 @@ namespace Kubesharp.ApiServer.Auth.Authorization;
 /// <remarks>
 /// The controller converges: when an aggregated role is itself selected (edit into admin), a change to it
 /// changes its aggregators on their next sync. <see cref="AggregateAll"/> runs that to a fixed point over a
-/// set of roles. Upstream's controller gives up on a role whose selector is invalid; validation refuses such
-/// selectors at write time, so here an invalid selector (unknown operator) simply selects nothing.
-/// Stateless and thread-safe; the inputs are not modified.
+/// set of roles. An invalid selector (unknown operator) throws from <see cref="Matches"/> as upstream's
+/// LabelSelectorAsSelector fails: the controller then gives up on that role, as upstream's does; the API
+/// server's start-up aggregation (<see cref="AggregateAll"/>) lets it select nothing instead.
+/// Shared by the API server and the controller manager. Stateless and thread-safe; the inputs are not modified.
 /// </remarks>
-internal static class ClusterRoleAggregation
+public static class ClusterRoleAggregation
 {
-    public static IList<V1PolicyRule> Aggregate(V1ClusterRole target, IEnumerable<V1ClusterRole> all)
+    /// <param name="invalidSelectsNothing">True: a selector with an unknown operator matches no role; false: it throws <see cref="FormatException"/>.</param>
+    public static List<V1PolicyRule> Aggregate(V1ClusterRole target, IEnumerable<V1ClusterRole> all, bool invalidSelectsNothing = false)
     {
         var rules = new List<V1PolicyRule>();
         if (target.AggregationRule?.ClusterRoleSelectors is not { } selectors)
@@ -30,7 +32,7 @@ internal static class ClusterRoleAggregation
         foreach (var selector in selectors)
         {
             var selected = roles
-                .Where(r => (r.Metadata?.Name ?? "") != targetName && Matches(selector, r.Metadata?.Labels))
+                .Where(r => (r.Metadata?.Name ?? "") != targetName && Selects(selector, r.Metadata?.Labels, invalidSelectsNothing))
                 .OrderBy(r => r.Metadata?.Name ?? "", StringComparer.Ordinal);
             foreach (var role in selected)
             {
@@ -64,7 +66,7 @@ internal static class ClusterRoleAggregation
                     continue;
                 }
 
-                var rules = Aggregate(role, current);
+                var rules = Aggregate(role, current, invalidSelectsNothing: true);
                 if (!RulesEqual(rules, role.Rules))
                 {
                     role.Rules = rules;
@@ -110,7 +112,8 @@ internal static class ClusterRoleAggregation
         && ListEquals(a.NonResourceURLs, b.NonResourceURLs);
 
     /// <summary><c>metav1.LabelSelectorAsSelector</c> applied to a role's labels; an empty selector matches every role.</summary>
-    internal static bool Matches(V1LabelSelector selector, IDictionary<string, string>? labels)
+    /// <exception cref="FormatException">An operator other than In, NotIn, Exists, DoesNotExist.</exception>
+    public static bool Matches(V1LabelSelector selector, IDictionary<string, string>? labels)
     {
         labels ??= new Dictionary<string, string>();
         foreach (var (key, value) in selector.MatchLabels ?? new Dictionary<string, string>())
@@ -131,7 +134,7 @@ internal static class ClusterRoleAggregation
                 "NotIn" => !has || !values.Contains(actual!, StringComparer.Ordinal),
                 "Exists" => has,
                 "DoesNotExist" => !has,
-                _ => false,
+                var other => throw new FormatException($"\"{other}\" is not a valid label selector operator"),
             };
             if (!ok)
             {
@@ -140,6 +143,18 @@ internal static class ClusterRoleAggregation
         }
 
         return true;
+    }
+
+    private static bool Selects(V1LabelSelector selector, IDictionary<string, string>? labels, bool invalidSelectsNothing)
+    {
+        try
+        {
+            return Matches(selector, labels);
+        }
+        catch (FormatException) when (invalidSelectsNothing)
+        {
+            return false;
+        }
     }
 
     private static bool ListEquals(IList<string>? a, IList<string>? b) => (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);
