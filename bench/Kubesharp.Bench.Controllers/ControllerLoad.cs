@@ -61,7 +61,7 @@ internal sealed class ControllerLoad : IAsyncDisposable
         ILoggerFactory loggers = Environment.GetEnvironmentVariable("KUBESHARP_BENCH_LOG") == "1" ? new StderrLoggerFactory() : NullLoggerFactory.Instance;
         var context = new ControllerContext(_client, _informers, Recorder, TimeProvider.System, loggers);
         var descriptors = WorkloadControllers.All.ToList();
-        if (CoreControllers.All.FirstOrDefault(d => d.Name == "garbagecollector") is { } gc)
+        if (CoreControllers.All.FirstOrDefault(d => d.Name == Kubesharp.Controllers.GarbageCollector.GarbageCollectorController.ControllerName) is { } gc)
         {
             descriptors.Add(gc);
             HasGarbageCollector = true;

@@ -10,8 +10,8 @@ public static partial class WorkloadControllers
     /// <summary>The names are upstream's <c>--controllers</c> names.</summary>
     private static partial IReadOnlyList<ControllerDescriptor> Descriptors() =>
     [
-        new("replicaset", context => ReplicaManager<V1ReplicaSet>.Create(ReplicaSetKind.Instance, context)),
-        new("replicationcontroller", context => ReplicaManager<V1ReplicationController>.Create(ReplicationControllerKind.Instance, context)),
-        new("deployment", DeploymentController.Create),
+        new("replicaset-controller", context => ReplicaManager<V1ReplicaSet>.Create(ReplicaSetKind.Instance, context)),
+        new("replicationcontroller-controller", context => ReplicaManager<V1ReplicationController>.Create(ReplicationControllerKind.Instance, context)),
+        new("deployment-controller", DeploymentController.Create),
     ];
 }

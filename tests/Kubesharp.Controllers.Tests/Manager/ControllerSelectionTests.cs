@@ -45,6 +45,17 @@ public sealed class ControllerSelectionTests
     }
 
     [Fact]
+    public void Every_registered_controller_has_its_canonical_name_and_a_service_account()
+    {
+        var all = CoreControllers.All.Concat(WorkloadControllers.All).Concat(CertificateControllers.All).ToList();
+
+        Assert.All(all, d => Assert.True(
+            CoreControllers.ServiceAccounts.ContainsKey(d.Name) || CoreControllers.RootCredentials.Contains(d.Name),
+            $"{d.Name} has no service account: with --use-service-account-credentials its writes would be forbidden"));
+        Assert.All(CoreControllers.Aliases.Keys, alias => Assert.DoesNotContain(all, d => d.Name == alias));
+    }
+
+    [Fact]
     public void ReconcileResult_is_what_the_manager_hands_out()
     {
         Assert.Equal(default, ReconcileResult.Done);
