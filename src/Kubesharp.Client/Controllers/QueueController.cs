@@ -148,7 +148,16 @@ public abstract partial class QueueController : IController, IDisposable
         catch (Exception e)
         {
             Interlocked.Increment(ref _failures);
-            Log.ReconcileFailed(Logger, Name, key, _queue.NumRequeues(key), e);
+            if (IsConflict(e))
+            {
+                // A stale cache losing an optimistic-concurrency race is routine: the retry reads the newer object.
+                Log.ReconcileConflict(Logger, Name, key, e.Message);
+            }
+            else
+            {
+                Log.ReconcileFailed(Logger, Name, key, _queue.NumRequeues(key), e);
+            }
+
             _queue.AddRateLimited(key);
         }
         finally
@@ -157,6 +166,13 @@ public abstract partial class QueueController : IController, IDisposable
             _queue.Done(key);
         }
     }
+
+    private static bool IsConflict(Exception e) => e switch
+    {
+        ApiStatusException { Status.Code: 409, Status.Reason: "Conflict" } => true,
+        k8s.Autorest.HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Conflict } h => !h.Response.Content.Contains("\"AlreadyExists\"", StringComparison.Ordinal),
+        _ => false,
+    };
 
     public void Dispose()
     {
@@ -185,5 +201,8 @@ public abstract partial class QueueController : IController, IDisposable
 
         [LoggerMessage(Level = LogLevel.Error, Message = "{Controller}: reconcile of {Key} failed (retry {Requeues}); requeued with back-off")]
         public static partial void ReconcileFailed(ILogger logger, string controller, string key, int requeues, Exception exception);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "{Controller}: reconcile of {Key} lost a write conflict ({Reason}); requeued")]
+        public static partial void ReconcileConflict(ILogger logger, string controller, string key, string reason);
     }
 }

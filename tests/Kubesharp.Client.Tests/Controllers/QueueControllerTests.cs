@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
+using k8s.Models;
 using Kubesharp.Testing.Client;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubesharp.Client.Tests.Controllers;
@@ -11,9 +13,14 @@ public sealed class QueueControllerTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private readonly FakeClock _clock = new();
 
-    private sealed class TestController(FakeClock clock, Func<string, CancellationToken, Task<ReconcileResult>> reconcile, params ISharedInformer[] informers)
-        : QueueController("test-controller", clock, NullLogger.Instance)
+    private sealed class TestController(FakeClock clock, Func<string, CancellationToken, Task<ReconcileResult>> reconcile, ILogger? logger, params ISharedInformer[] informers)
+        : QueueController("test-controller", clock, logger ?? NullLogger.Instance)
     {
+        public TestController(FakeClock clock, Func<string, CancellationToken, Task<ReconcileResult>> reconcile, params ISharedInformer[] informers)
+            : this(clock, reconcile, null, informers)
+        {
+        }
+
         protected override IEnumerable<ISharedInformer> Informers => informers;
 
         protected override Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken) => reconcile(key, cancellationToken);
@@ -59,6 +66,42 @@ public sealed class QueueControllerTests
         await controller.ProcessAsync((await controller.Queue.GetAsync(CancellationToken.None)).Item, CancellationToken.None);
         Assert.Equal((0, 0, 0), (controller.Queue.Count, controller.Queue.WaitingCount, controller.Queue.NumRequeues("ns/a")));
         Assert.Equal(3L, controller.Reconciles);
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public ConcurrentQueue<(LogLevel Level, bool HasException)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, exception is not null));
+    }
+
+    [Fact]
+    public async Task A_lost_write_conflict_is_retried_quietly_and_other_failures_are_errors()
+    {
+        var logger = new RecordingLogger();
+        var outcomes = new Queue<Exception>([
+            new ApiStatusException(new V1Status { Code = 409, Reason = "Conflict", Message = "the object has been modified" }),
+            new ApiStatusException(new V1Status { Code = 409, Reason = "AlreadyExists", Message = "already exists" }),
+            new ApiStatusException(new V1Status { Code = 500, Reason = "InternalError", Message = "boom" }),
+        ]);
+        using var controller = new TestController(_clock, (_, _) => throw outcomes.Dequeue(), logger);
+
+        for (var i = 0; i < 3; i++)
+        {
+            controller.Enqueue("ns/a");
+            _clock.Advance(TimeSpan.FromMinutes(1));
+            await controller.ProcessAsync((await controller.Queue.GetAsync(CancellationToken.None)).Item, CancellationToken.None);
+        }
+
+        Assert.Equal([(LogLevel.Debug, false), (LogLevel.Error, true), (LogLevel.Error, true)], logger.Entries);
+        Assert.Equal(3L, controller.Failures);
+        Assert.Equal(3, controller.Queue.NumRequeues("ns/a"));
     }
 
     [Fact]
