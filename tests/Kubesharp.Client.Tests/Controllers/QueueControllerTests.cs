@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using k8s.Models;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
-using k8s.Models;
 using Kubesharp.Testing.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
