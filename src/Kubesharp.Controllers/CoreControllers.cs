@@ -49,6 +49,9 @@ public static partial class CoreControllers
         ["replicationcontroller-controller"] = "replication-controller",
         ["certificatesigningrequest-approving-controller"] = "certificate-controller",
         ["certificatesigningrequest-signing-controller"] = "certificate-controller",
+        ["job-controller"] = "job-controller",
+        ["cronjob-controller"] = "cronjob-controller",
+        ["ttl-after-finished-controller"] = "ttl-after-finished-controller",
     };
 
     /// <summary>Controllers that write with the manager's own credentials, as upstream's tokens controller (it runs before any account token exists).</summary>
@@ -69,6 +72,9 @@ public static partial class CoreControllers
         ["serviceaccount-token"] = "serviceaccount-token-controller",
         ["csrapproving"] = "certificatesigningrequest-approving-controller",
         ["csrsigning"] = "certificatesigningrequest-signing-controller",
+        ["job"] = "job-controller",
+        ["cronjob"] = "cronjob-controller",
+        ["ttl-after-finished"] = "ttl-after-finished-controller",
     };
 
     // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20, one elsewhere).

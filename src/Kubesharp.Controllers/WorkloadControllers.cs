@@ -1,7 +1,10 @@
 using k8s.Models;
+using Kubesharp.Controllers.CronJob;
 using Kubesharp.Controllers.Deployment;
+using Kubesharp.Controllers.Job;
 using Kubesharp.Controllers.ReplicaSet;
 using Kubesharp.Controllers.ReplicationController;
+using Kubesharp.Controllers.TtlAfterFinished;
 
 namespace Kubesharp.Controllers;
 
@@ -13,5 +16,8 @@ public static partial class WorkloadControllers
         new("replicaset-controller", context => ReplicaManager<V1ReplicaSet>.Create(ReplicaSetKind.Instance, context)),
         new("replicationcontroller-controller", context => ReplicaManager<V1ReplicationController>.Create(ReplicationControllerKind.Instance, context)),
         new("deployment-controller", DeploymentController.Create),
+        new(JobController.ControllerName, context => JobController.Create(context), 5),
+        new(CronJobController.ControllerName, context => CronJobController.Create(context), 5),
+        new(TtlAfterFinishedController.ControllerName, TtlAfterFinishedController.Create, 5),
     ];
 }

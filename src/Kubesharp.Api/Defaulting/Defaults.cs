@@ -287,14 +287,22 @@ public static class Defaults
         }
     }
 
+    /// <summary>
+    /// Upstream's <c>SetDefaults_Job</c>: completions default to 1 only when parallelism is absent too (a Job
+    /// with parallelism and no completions is a work queue); a pod failure policy makes Failed the replacement policy.
+    /// </summary>
     private static void Job(JsonObject spec)
     {
+        if (spec["completions"] is null && spec["parallelism"] is null)
+        {
+            spec["completions"] = 1;
+        }
+
         SetIfAbsent(spec, "parallelism", 1);
-        SetIfAbsent(spec, "completions", 1);
-        SetIfAbsent(spec, "backoffLimit", 6);
+        SetIfAbsent(spec, "backoffLimit", spec["backoffLimitPerIndex"] is null ? 6 : int.MaxValue);
         SetIfAbsent(spec, "completionMode", "NonIndexed");
         SetIfAbsent(spec, "suspend", false);
-        SetIfAbsent(spec, "podReplacementPolicy", "TerminatingOrFailed");
+        SetIfAbsent(spec, "podReplacementPolicy", spec["podFailurePolicy"] is null ? "TerminatingOrFailed" : "Failed");
     }
 
     /// <summary>Upstream's QoS: Guaranteed when every container limits cpu and memory at its requests, BestEffort with no requests or limits at all.</summary>

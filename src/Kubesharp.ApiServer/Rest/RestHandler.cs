@@ -218,6 +218,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
+        if (resource.Kind == "Job" && resource.Group == "batch" && resource.Custom is null)
+        {
+            // Upstream's job strategy: the selector and the pod template's labels come from the new UID.
+            JobSelector.Generate(obj);
+        }
+
         ReportPruned(context, resource, ResourceStrategies.BeforeCreate(resource, obj, name), "CreateOptions", obj);
         var stored = ObjectJson.ToStorage(obj);
         if (dryRun)

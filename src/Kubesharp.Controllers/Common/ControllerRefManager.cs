@@ -34,6 +34,9 @@ internal sealed class ControllerRefManager<T>(
     /// <summary>Extra conditions a dependent must meet to be claimed, after the selector.</summary>
     public Func<T, bool>? Filter { get; init; }
 
+    /// <summary>Finalizers the adoption patch adds as well (upstream's Job adds its tracking finalizer this way).</summary>
+    public IReadOnlyList<string>? AdoptFinalizers { get; init; }
+
     public async Task<List<T>> ClaimAsync(IEnumerable<T> candidates, CancellationToken cancellationToken)
     {
         var claimed = new List<T>();
@@ -127,9 +130,9 @@ internal sealed class ControllerRefManager<T>(
     }
 
     /// <summary>Upstream's <c>ownerRefControllerPatch</c>: the object's UID is a precondition of the patch.</summary>
-    private string AdoptPatch(T obj) => new JsonObject
+    private string AdoptPatch(T obj)
     {
-        ["metadata"] = new JsonObject
+        var metadata = new JsonObject
         {
             ["ownerReferences"] = new JsonArray(new JsonObject
             {
@@ -141,8 +144,14 @@ internal sealed class ControllerRefManager<T>(
                 ["blockOwnerDeletion"] = true,
             }),
             ["uid"] = obj.Metadata.Uid,
-        },
-    }.ToJsonString(JsonOptions);
+        };
+        if (AdoptFinalizers is { Count: > 0 } finalizers)
+        {
+            metadata["finalizers"] = new JsonArray([.. finalizers.Select(f => (JsonNode?)f)]);
+        }
+
+        return new JsonObject { ["metadata"] = metadata }.ToJsonString(JsonOptions);
+    }
 
     /// <summary>Upstream's <c>GenerateDeleteOwnerRefStrategicMergeBytes</c>.</summary>
     private string ReleasePatch(T obj) => new JsonObject

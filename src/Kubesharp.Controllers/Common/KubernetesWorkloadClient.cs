@@ -48,7 +48,8 @@ internal sealed class KubernetesWorkloadClient(IKubernetes client) : IWorkloadCl
     public Task<V1Deployment> UpdateDeploymentStatusAsync(V1Deployment deployment, CancellationToken cancellationToken) =>
         Call(() => client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(deployment, deployment.Metadata.Name, deployment.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
 
-    private static async Task<T> Call<T>(Func<Task<T>> call)
+    /// <summary>Runs one typed call, turning an HTTP failure into <see cref="ApiStatusException"/> (the batch controllers' client uses it too).</summary>
+    internal static async Task<T> Call<T>(Func<Task<T>> call)
     {
         try
         {
@@ -60,7 +61,7 @@ internal sealed class KubernetesWorkloadClient(IKubernetes client) : IWorkloadCl
         }
     }
 
-    private static async Task Call(Func<Task> call)
+    internal static async Task Call(Func<Task> call)
     {
         try
         {

@@ -22,7 +22,7 @@ public sealed class UpdateValidationTests
         { "daemon set selector", "apps", "DaemonSet", "{}", """{"spec":{"selector":{"matchLabels":{"app":"web","x":"y"}},"template":{"metadata":{"labels":{"x":"y"}}}}}""", ["spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\", \"x\":\"y\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"] },
         { "stateful set replicas and template", "apps", "StatefulSet", "{}", """{"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"nginx:1.28"}]}}}}""", [] },
         { "stateful set service name", "apps", "StatefulSet", "{}", """{"spec":{"serviceName":"other"}}""", ["spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"] },
-        { "job parallelism", "batch", "Job", "{}", """{"spec":{"parallelism":3}}""", [] },
+        { "job parallelism", "batch", "Job", "{}", """{"spec":{"completions":1,"parallelism":3}}""", [] },
         { "job completions", "batch", "Job", "{}", """{"spec":{"completions":3}}""", ["spec.completions: Invalid value: 3: field is immutable"] },
         { "job template", "batch", "Job", "{}", """{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"busybox:1.37"}]}}}}""", ["spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable"] },
         { "suspended job node selector", "batch", "Job", """{"spec":{"suspend":true}}""", """{"spec":{"suspend":true,"template":{"spec":{"nodeSelector":{"zone":"a"}}}}}""", [] },
