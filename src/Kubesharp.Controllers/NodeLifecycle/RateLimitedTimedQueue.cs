@@ -33,12 +33,13 @@ internal sealed class TokenBucket
         var now = _time.GetUtcNow();
         _tokens = Math.Min(_burst, _tokens + ((now - _last).TotalSeconds * Qps));
         _last = now;
-        if (_tokens < 1)
+        // A hair of tolerance: 0.1 a second for ten seconds must make a whole token.
+        if (_tokens < 1 - 1e-9)
         {
             return false;
         }
 
-        _tokens -= 1;
+        _tokens = Math.Max(0, _tokens - 1);
         return true;
     }
 }
