@@ -1,6 +1,8 @@
 using Kubesharp.Controllers.ClusterRoleAggregation;
 using Kubesharp.Controllers.GarbageCollector;
 using Kubesharp.Controllers.Namespace;
+using Kubesharp.Controllers.NodeIpam;
+using Kubesharp.Controllers.NodeLifecycle;
 using Kubesharp.Controllers.PodGc;
 using Kubesharp.Controllers.RootCaPublisher;
 using Kubesharp.Controllers.ServiceAccounts;
@@ -27,6 +29,33 @@ public sealed record CoreControllerOptions
 
     /// <summary>How often the garbage collector rereads discovery to watch new resources (custom resources) and drop removed ones (upstream: 30 s).</summary>
     public TimeSpan GarbageCollectorDiscoveryPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upstream's <c>--node-monitor-period</c>: how often the node lifecycle controller looks at every node's heartbeats.</summary>
+    public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Upstream's <c>--node-monitor-grace-period</c>: how long a node may go without a heartbeat before it is marked Unknown.</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>Upstream's <c>--node-startup-grace-period</c>: the same for a node that never posted a Ready condition.</summary>
+    public TimeSpan NodeStartupGracePeriod { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Upstream's <c>--node-eviction-rate</c>: nodes per second that get a NoExecute taint, per zone, while the zone is healthy.</summary>
+    public double NodeEvictionRate { get; init; } = 0.1;
+
+    /// <summary>Upstream's <c>--secondary-node-eviction-rate</c>: the rate in a partially disrupted zone of a large cluster.</summary>
+    public double SecondaryNodeEvictionRate { get; init; } = 0.01;
+
+    /// <summary>Upstream's <c>--large-cluster-size-threshold</c>: zones with more nodes than this keep evicting (slowly) when partially disrupted.</summary>
+    public int LargeClusterSizeThreshold { get; init; } = 50;
+
+    /// <summary>Upstream's <c>--unhealthy-zone-threshold</c>: the share of not-ready nodes (at least 3) that makes a zone partially disrupted.</summary>
+    public double UnhealthyZoneThreshold { get; init; } = 0.55;
+
+    /// <summary>Upstream's <c>--cluster-cidr</c>: the range the node IPAM controller cuts pod CIDRs from (k3s's default here).</summary>
+    public string ClusterCidr { get; init; } = "10.42.0.0/16";
+
+    /// <summary>Upstream's <c>--node-cidr-mask-size</c>: the prefix length of each node's pod CIDR.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
 }
 
 public static partial class CoreControllers
@@ -44,6 +73,8 @@ public static partial class CoreControllers
         [GarbageCollectorController.ControllerName] = "generic-garbage-collector",
         [ClusterRoleAggregationController.ControllerName] = "clusterrole-aggregation-controller",
         [PodGcController.ControllerName] = "pod-garbage-collector",
+        [NodeLifecycleController.ControllerName] = "node-controller",
+        [NodeIpamController.ControllerName] = "node-controller",
         ["replicaset-controller"] = "replicaset-controller",
         ["deployment-controller"] = "deployment-controller",
         ["replicationcontroller-controller"] = "replication-controller",
@@ -66,6 +97,8 @@ public static partial class CoreControllers
         ["garbagecollector"] = GarbageCollectorController.ControllerName,
         ["clusterrole-aggregation"] = ClusterRoleAggregationController.ControllerName,
         ["podgc"] = PodGcController.ControllerName,
+        ["nodelifecycle"] = NodeLifecycleController.ControllerName,
+        ["nodeipam"] = NodeIpamController.ControllerName,
         ["replicaset"] = "replicaset-controller",
         ["deployment"] = "deployment-controller",
         ["replicationcontroller"] = "replicationcontroller-controller",
@@ -77,7 +110,8 @@ public static partial class CoreControllers
         ["ttl-after-finished"] = "ttl-after-finished-controller",
     };
 
-    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20, one elsewhere).
+    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20, one elsewhere;
+    // node lifecycle: upstream's 4 pod workers, its node health pass being one key of its own).
     private static ControllerDescriptor[] Descriptors() =>
     [
         new(ServiceAccountsController.ControllerName, c => new ServiceAccountsController(c), 1),
@@ -86,5 +120,7 @@ public static partial class CoreControllers
         new(GarbageCollectorController.ControllerName, c => new GarbageCollectorController(c), 20),
         new(ClusterRoleAggregationController.ControllerName, c => new ClusterRoleAggregationController(c), 1),
         new(PodGcController.ControllerName, c => new PodGcController(c), 1),
+        new(NodeLifecycleController.ControllerName, c => new NodeLifecycleRunner(c), 4),
+        new(NodeIpamController.ControllerName, c => new NodeIpamController(c), 1),
     ];
 }
