@@ -5,6 +5,7 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
 {
     ServerCommand.Create(),
     ControllerManagerCommand.Create(),
+    SchedulerCommand.Create(),
     VersionCommand.Create(),
 };
 

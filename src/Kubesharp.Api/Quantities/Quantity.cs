@@ -156,6 +156,51 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
 
     public static bool operator >=(Quantity a, Quantity b) => a.CompareTo(b) >= 0;
 
+    /// <summary>Upstream's <c>ScaledValue(scale)</c>: ceil(value / 10^scale), clamped to the int64 range.</summary>
+    public long ScaledValue(int scale)
+    {
+        var shift = (long)_scale - scale;
+        if (_unscaled.IsZero)
+        {
+            return 0;
+        }
+
+        // Exponents reach ±10^9: decide the far cases without building the power of ten.
+        var digits = BigInteger.Abs(_unscaled).ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        if (shift + digits > 20)
+        {
+            return _unscaled.Sign > 0 ? long.MaxValue : long.MinValue;
+        }
+
+        if (shift + digits < 0)
+        {
+            // |value| < 1 at this scale: rounded up, a positive value is 1, a negative one 0.
+            return _unscaled.Sign > 0 ? 1 : 0;
+        }
+
+        BigInteger scaled;
+        if (shift >= 0)
+        {
+            scaled = _unscaled * BigInteger.Pow(10, (int)shift);
+        }
+        else
+        {
+            scaled = BigInteger.DivRem(_unscaled, BigInteger.Pow(10, (int)-shift), out var remainder);
+            if (remainder.Sign > 0)
+            {
+                scaled += 1;
+            }
+        }
+
+        return scaled > long.MaxValue ? long.MaxValue : scaled < long.MinValue ? long.MinValue : (long)scaled;
+    }
+
+    /// <summary>Upstream's <c>Value()</c>: the value rounded up to a whole number.</summary>
+    public long Value() => ScaledValue(0);
+
+    /// <summary>Upstream's <c>MilliValue()</c>: the value in thousandths, rounded up.</summary>
+    public long MilliValue() => ScaledValue(-3);
+
     /// <summary>
     /// Whether upstream's <c>MilliValue() % 1000 == 0</c> holds: the value, rounded up to thousandths, is whole.
     /// Upstream's test for resources that must be integers.
@@ -168,6 +213,13 @@ public readonly partial struct Quantity : IComparable<Quantity>, IEquatable<Quan
         }
 
         var shift = _scale + 3;
+        if (shift < 0 && -(long)shift > BigInteger.Abs(_unscaled).ToString(System.Globalization.CultureInfo.InvariantCulture).Length)
+        {
+            // Less than a thousandth (exponents reach -10^9: no power of ten is built): a positive value rounds up
+            // to one thousandth, which is not whole; a negative one rounds up to zero, which is.
+            return _unscaled.Sign < 0;
+        }
+
         var milli = shift >= 0
             ? _unscaled * BigInteger.Pow(10, shift)
             : BigInteger.DivRem(_unscaled, BigInteger.Pow(10, -shift), out var remainder) + (remainder.Sign > 0 ? 1 : 0);

@@ -120,7 +120,7 @@ internal static class ControllerManagerCommand
     }
 
     /// <summary>A duration flag in Go's syntax (<c>15s</c>, <c>1m30s</c>, <c>500ms</c>), as upstream's flags take them.</summary>
-    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
+    internal static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
     {
         Description = $"{description} (a duration such as 15s; default {(long)defaultValue.TotalSeconds}s)",
         DefaultValueFactory = _ => defaultValue,

@@ -4,6 +4,7 @@ using Kubesharp.ApiServer.Hosting;
 using Kubesharp.Controllers;
 using Kubesharp.Controllers.CertificateSigning;
 using Kubesharp.Controllers.Tokens;
+using Kubesharp.Scheduler;
 using Kubesharp.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -48,6 +49,10 @@ internal static class ServerCommand
         {
             Description = "Do not run the controller manager in this process (run `kubesharp controller-manager` elsewhere).",
         };
+        var disableScheduler = new Option<bool>("--disable-scheduler")
+        {
+            Description = "Do not run the scheduler in this process (run `kubesharp scheduler` elsewhere).",
+        };
         var tokenAuthFile = new Option<string?>("--token-auth-file")
         {
             Description = "A CSV file of static bearer tokens: token,user,uid,\"group1,group2\" (upstream's format).",
@@ -61,16 +66,18 @@ internal static class ServerCommand
             port,
             disableAgent,
             disableControllerManager,
+            disableScheduler,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port), TokenAuthFile = parse.GetValue(tokenAuthFile) },
             parse.GetValue(datastore)!,
             !parse.GetValue(disableControllerManager),
+            !parse.GetValue(disableScheduler),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, bool runScheduler, CancellationToken cancellationToken)
     {
         var dataDir = serverOptions.DataDir;
         using var loggerFactory = LoggerFactory.Create(b => b
@@ -144,6 +151,14 @@ internal static class ServerCommand
                 await controllerManager.StartAsync(stop.Token);
             }
 
+            SchedulerHost? scheduler = null;
+            if (runScheduler)
+            {
+                // Through the API with its own identity (system:kube-scheduler), like any scheduler.
+                scheduler = SchedulerHost.FromKubeconfig(Path.Combine(dataDir, "scheduler.kubeconfig"), new SchedulerHostOptions(), loggerFactory);
+                await scheduler.StartAsync(stop.Token);
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -151,6 +166,11 @@ internal static class ServerCommand
             catch (OperationCanceledException)
             {
                 ServerLog.Stopping(logger);
+            }
+
+            if (scheduler is not null)
+            {
+                await scheduler.DisposeAsync();
             }
 
             if (controllerManager is not null)

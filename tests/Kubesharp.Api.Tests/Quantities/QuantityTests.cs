@@ -87,4 +87,25 @@ public sealed class QuantityTests
             Assert.True(q.CompareTo(again) == 0, $"{text} printed as {q} which reads back as {again}");
         }
     }
+
+    [Theory]
+    [InlineData("1", 1, 1000)]
+    [InlineData("100m", 1, 100)]
+    [InlineData("1.5", 2, 1500)]
+    [InlineData("0.1m", 1, 1)]
+    [InlineData("128Mi", 134217728, 134217728000)]
+    [InlineData("1e3", 1000, 1000000)]
+    [InlineData("-1.5", -1, -1500)]
+    [InlineData("0", 0, 0)]
+    [InlineData("1e999999999", long.MaxValue, long.MaxValue)]
+    [InlineData("-1e999999999", long.MinValue, long.MinValue)]
+    [InlineData("1e-999999999", 1, 1)]
+    [InlineData("-1e-999999999", 0, 0)]
+    [InlineData("9223372036854775807", long.MaxValue, long.MaxValue)]
+    public void Value_and_MilliValue_round_up_as_upstream(string text, long value, long milli)
+    {
+        var q = Quantity.Parse(text);
+
+        Assert.Equal((value, milli), (q.Value(), q.MilliValue()));
+    }
 }

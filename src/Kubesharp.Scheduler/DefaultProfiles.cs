@@ -1,0 +1,45 @@
+using k8s;
+using Kubesharp.Scheduler.Framework;
+using Kubesharp.Scheduler.Plugins.DefaultBinder;
+using Kubesharp.Scheduler.Plugins.ImageLocality;
+using Kubesharp.Scheduler.Plugins.NodeAffinity;
+using Kubesharp.Scheduler.Plugins.NodeName;
+using Kubesharp.Scheduler.Plugins.NodePorts;
+using Kubesharp.Scheduler.Plugins.NodeResourcesBalancedAllocation;
+using Kubesharp.Scheduler.Plugins.NodeResourcesFit;
+using Kubesharp.Scheduler.Plugins.NodeUnschedulable;
+using Kubesharp.Scheduler.Plugins.TaintToleration;
+
+namespace Kubesharp.Scheduler;
+
+/// <summary>Upstream's default profile: its plugins in upstream's order, and its score weights.</summary>
+public static class DefaultProfiles
+{
+    public const string SchedulerName = "default-scheduler";
+
+    /// <summary>Upstream v1.32's default score weights (getDefaultPlugins).</summary>
+    public static IReadOnlyDictionary<string, long> Weights { get; } = new Dictionary<string, long>(StringComparer.Ordinal)
+    {
+        [TaintToleration.PluginName] = 3,
+        [NodeAffinity.PluginName] = 2,
+        [NodeResourcesFit.PluginName] = 1,
+        [NodeResourcesBalancedAllocation.PluginName] = 1,
+        [ImageLocality.PluginName] = 1,
+    };
+
+    /// <summary>The default plugins, in upstream's order (filters run in this order; the first rejection names the node's reason).</summary>
+    public static IReadOnlyList<IPlugin> Plugins(IKubernetes client) =>
+    [
+        new NodeUnschedulable(),
+        new NodeName(),
+        new TaintToleration(),
+        new NodeAffinity(),
+        new NodePorts(),
+        new NodeResourcesFit(),
+        new NodeResourcesBalancedAllocation(),
+        new ImageLocality(),
+        new DefaultBinder(client),
+    ];
+
+    public static Profile Create(IKubernetes client, string schedulerName = SchedulerName) => new(schedulerName, Plugins(client), Weights);
+}

@@ -1,0 +1,568 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Kubesharp.Client.Cache;
+using Kubesharp.Client.Events;
+using Kubesharp.Scheduler.Cache;
+using Kubesharp.Scheduler.Framework;
+using Kubesharp.Scheduler.Plugins.ImageLocality;
+using Kubesharp.Scheduler.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace Kubesharp.Scheduler;
+
+/// <summary>Settings of the scheduler.</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>Seed of the tie-breaking random; logged at start so that any placement can be replayed. Null: chosen at start.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Upstream's global percentageOfNodesToScore: 0 for adaptive; a profile's own value wins.</summary>
+    public int PercentageOfNodesToScore { get; init; }
+
+    public SchedulingQueueOptions Queue { get; init; } = new();
+}
+
+/// <summary>Where a pod went, or why it went nowhere.</summary>
+public sealed record ScheduleResult(string? Node, int Evaluated, int Feasible, FitError? FitError, Status? Error);
+
+/// <summary>
+/// kube-scheduler's core: pops a pending pod, filters the nodes of a snapshot (in parallel), scores the feasible
+/// ones, assumes the pod on the best and binds it in the background while the next pod is scheduled. A pod that
+/// fits nowhere gets <c>PodScheduled=False</c> with upstream's message and a <c>FailedScheduling</c> event, and
+/// waits among the unschedulable pods until a cluster event may help.
+/// </summary>
+public sealed partial class Scheduler : IDisposable
+{
+    /// <summary>Upstream's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind.</summary>
+    public const int MinFeasibleNodesToFind = 100;
+    public const int MinFeasibleNodesPercentageToFind = 5;
+
+    private readonly IKubernetes _client;
+    private readonly IEventRecorder _recorder;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Profile> _profiles;
+    private readonly SchedulerOptions _options;
+    private readonly Snapshot _snapshot = new();
+    private readonly Random _random;
+    private readonly Lock _bindings = new();
+    private readonly HashSet<Task> _inFlight = [];
+    private int _nextStartNodeIndex;
+    private long _attemptsScheduled;
+    private long _attemptsUnschedulable;
+    private long _attemptsError;
+
+    public Scheduler(IKubernetes client, IEventRecorder recorder, TimeProvider time, ILoggerFactory loggers, IReadOnlyList<Profile> profiles, SchedulerOptions? options = null)
+    {
+        _client = client;
+        _recorder = recorder;
+        _time = time;
+        _logger = loggers.CreateLogger("kube-scheduler");
+        _profiles = profiles.ToDictionary(p => p.SchedulerName, StringComparer.Ordinal);
+        _options = options ?? new();
+        Seed = _options.Seed ?? Random.Shared.Next();
+        _random = new Random(Seed);
+        Cache = new SchedulerCache();
+        Queue = new SchedulingQueue(time, _options.Queue);
+    }
+
+    public int Seed { get; }
+
+    public SchedulerCache Cache { get; }
+
+    public SchedulingQueue Queue { get; }
+
+    internal Snapshot SnapshotForTests => _snapshot;
+
+    /// <summary>scheduler_schedule_attempts_total by result.</summary>
+    public (long Scheduled, long Unschedulable, long Error) Attempts =>
+        (Interlocked.Read(ref _attemptsScheduled), Interlocked.Read(ref _attemptsUnschedulable), Interlocked.Read(ref _attemptsError));
+
+    public bool IsResponsibleFor(V1Pod pod) => _profiles.ContainsKey(pod.Spec?.SchedulerName ?? DefaultProfiles.SchedulerName);
+
+    /// <summary>Registers the scheduler's handlers on the informers of <paramref name="informers"/> (nodes, and pods that are not finished).</summary>
+    public IReadOnlyList<ISharedInformer> Watch(SharedInformerFactory informers)
+    {
+        var nodes = informers.GetInformer<V1Node>();
+        var pods = informers.GetInformer<V1Pod>(fieldSelector: "status.phase!=Succeeded,status.phase!=Failed");
+        nodes.AddEventHandler(new ResourceEventHandlerFuncs<V1Node>
+        {
+            AddFunc = node =>
+            {
+                Cache.AddOrUpdateNode(node);
+                Queue.MoveAllToActiveOrBackoff("NodeAdd");
+            },
+            UpdateFunc = (old, node) =>
+            {
+                Cache.AddOrUpdateNode(node);
+                if (old.Metadata.ResourceVersion != node.Metadata.ResourceVersion)
+                {
+                    Queue.MoveAllToActiveOrBackoff("NodeUpdate");
+                }
+            },
+            DeleteFunc = (node, _) => Cache.RemoveNode(node.Metadata.Name),
+        });
+        pods.AddEventHandler(new ResourceEventHandlerFuncs<V1Pod>
+        {
+            AddFunc = OnPodAdd,
+            UpdateFunc = OnPodUpdate,
+            DeleteFunc = (pod, _) => OnPodDelete(pod),
+        });
+        return [nodes, pods];
+    }
+
+    /// <summary>Schedules pods until <paramref name="cancellationToken"/> is cancelled, then waits for bindings in flight.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var profiles = string.Join(",", _profiles.Keys);
+        Log.Started(_logger, Seed, profiles);
+        using var flushing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var flush = FlushLoopAsync(flushing.Token);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var queued = await Queue.PopAsync(cancellationToken).ConfigureAwait(false);
+                if (queued is null)
+                {
+                    break;
+                }
+
+                await ScheduleOneAsync(queued, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await flushing.CancelAsync().ConfigureAwait(false);
+            await flush.ConfigureAwait(false);
+            Task[] pending;
+            lock (_bindings)
+            {
+                pending = [.. _inFlight];
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => Queue.Dispose();
+
+    /// <summary>One scheduling cycle for one pod; the binding cycle runs in the background.</summary>
+    internal async Task ScheduleOneAsync(QueuedPod queued, CancellationToken cancellationToken)
+    {
+        var pod = queued.Pod;
+        if (pod.Pod.Metadata.DeletionTimestamp is not null || !_profiles.TryGetValue(pod.Pod.Spec?.SchedulerName ?? DefaultProfiles.SchedulerName, out var profile))
+        {
+            Queue.Done(queued);
+            return;
+        }
+
+        var cycle = Queue.SchedulingCycle;
+        Cache.UpdateSnapshot(_snapshot);
+        var state = new CycleState();
+        var result = SchedulePod(profile, state, pod);
+        if (result.Node is null)
+        {
+            var diagnosis = result.FitError?.Diagnosis;
+            if (result.FitError is not null)
+            {
+                await RunPostFilterAsync(profile, state, pod, result.FitError, cancellationToken).ConfigureAwait(false);
+            }
+
+            var message = result.FitError?.Message() ?? result.Error?.Message ?? "unknown error";
+            var unschedulable = result.FitError is not null || result.Error?.IsRejected == true;
+            Interlocked.Increment(ref unschedulable ? ref _attemptsUnschedulable : ref _attemptsError);
+            Queue.AddUnschedulable(queued, cycle, diagnosis?.UnschedulablePlugins ?? new HashSet<string>(), error: !unschedulable);
+            await ReportFailureAsync(pod, unschedulable ? "Unschedulable" : "SchedulerError", message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var node = result.Node;
+        Cache.AssumePod(pod, node);
+        var reserved = profile.RunReserve(state, pod, node);
+        if (!reserved.IsSuccess)
+        {
+            profile.RunUnreserve(state, pod, node);
+            Cache.ForgetPod(pod.Uid);
+            Interlocked.Increment(ref _attemptsError);
+            Queue.AddUnschedulable(queued, cycle, new HashSet<string> { reserved.Plugin }, error: !reserved.IsRejected);
+            await ReportFailureAsync(pod, reserved.IsRejected ? "Unschedulable" : "SchedulerError", reserved.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var permit in profile.Permits)
+        {
+            var (status, _) = permit.Permit(state, pod, node);
+            if (!status.IsSuccess)
+            {
+                // Waiting pods are not supported yet: a Wait is treated as a refusal, retried with back-off.
+                profile.RunUnreserve(state, pod, node);
+                Cache.ForgetPod(pod.Uid);
+                Interlocked.Increment(ref _attemptsError);
+                Queue.AddUnschedulable(queued, cycle, new HashSet<string> { permit.Name }, error: true);
+                await ReportFailureAsync(pod, "SchedulerError", status.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var binding = BindAsync(profile, state, queued, node, cycle, cancellationToken);
+        lock (_bindings)
+        {
+            _inFlight.Add(binding);
+        }
+
+        _ = binding.ContinueWith(
+            t =>
+            {
+                lock (_bindings)
+                {
+                    _inFlight.Remove(t);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Filters and scores the nodes of the current snapshot for <paramref name="pod"/> (no side effects).</summary>
+    internal ScheduleResult SchedulePod(Profile profile, CycleState state, PodInfo pod)
+    {
+        var nodes = _snapshot.Nodes;
+        if (nodes.Count == 0)
+        {
+            return new ScheduleResult(null, 0, 0, null, Status.Unresolvable("", FitError.NoNodesAvailable));
+        }
+
+        ImageLocality.SetTotalNodes(state, nodes.Count);
+        var diagnosis = new FilterDiagnosis();
+        var (pre, narrowed) = profile.RunPreFilter(state, pod, nodes);
+        if (!pre.IsSuccess)
+        {
+            if (!pre.IsRejected)
+            {
+                return new ScheduleResult(null, 0, 0, null, pre);
+            }
+
+            diagnosis.PreFilterMessage = pre.Message;
+            diagnosis.UnschedulablePlugins.Add(pre.Plugin);
+            return new ScheduleResult(null, 0, 0, new FitError(nodes.Count, diagnosis), null);
+        }
+
+        var candidates = narrowed is null ? nodes : [.. nodes.Where(n => narrowed.Contains(n.Name))];
+        var (feasible, evaluated, error) = FindFeasible(profile, state, pod, candidates, diagnosis);
+        if (error is not null)
+        {
+            return new ScheduleResult(null, evaluated, 0, null, error);
+        }
+
+        if (feasible.Count == 0)
+        {
+            return new ScheduleResult(null, evaluated, 0, new FitError(nodes.Count, diagnosis), null);
+        }
+
+        if (feasible.Count == 1)
+        {
+            return new ScheduleResult(feasible[0].Name, evaluated, 1, null, null);
+        }
+
+        var preScore = profile.RunPreScore(state, pod, feasible);
+        if (!preScore.IsSuccess)
+        {
+            return new ScheduleResult(null, evaluated, feasible.Count, null, preScore);
+        }
+
+        var (totals, _) = profile.RunScore(state, pod, feasible);
+        return new ScheduleResult(feasible[SelectHost(totals)].Name, evaluated, feasible.Count, null, null);
+    }
+
+    /// <summary>Upstream's numFeasibleNodesToFind: all nodes on small clusters, an adaptive share (at least 100) on large ones.</summary>
+    public static int NumFeasibleNodesToFind(int percentageOfNodesToScore, int numAllNodes)
+    {
+        if (numAllNodes < MinFeasibleNodesToFind)
+        {
+            return numAllNodes;
+        }
+
+        var percentage = percentageOfNodesToScore;
+        if (percentage == 0)
+        {
+            percentage = Math.Max(MinFeasibleNodesPercentageToFind, 50 - (numAllNodes / 125));
+        }
+
+        if (percentage >= 100)
+        {
+            return numAllNodes;
+        }
+
+        return Math.Max(MinFeasibleNodesToFind, numAllNodes * percentage / 100);
+    }
+
+    /// <summary>Picks the highest total; ties broken uniformly with the seeded random (reservoir sampling, as upstream).</summary>
+    internal int SelectHost(long[] totals)
+    {
+        var best = 0;
+        var ties = 1;
+        for (var i = 1; i < totals.Length; i++)
+        {
+            if (totals[i] > totals[best])
+            {
+                best = i;
+                ties = 1;
+            }
+            else if (totals[i] == totals[best])
+            {
+                ties++;
+                if (_random.Next(ties) == 0)
+                {
+                    best = i;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private (List<NodeInfo> Feasible, int Evaluated, Status? Error) FindFeasible(Profile profile, CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, FilterDiagnosis diagnosis)
+    {
+        var count = nodes.Count;
+        var wanted = NumFeasibleNodesToFind(profile.PercentageOfNodesToScore != 0 ? profile.PercentageOfNodesToScore : _options.PercentageOfNodesToScore, count);
+        var start = _nextStartNodeIndex % count;
+        var statuses = new Status?[count];
+        var found = 0;
+        var processed = 0;
+        if (count < 64)
+        {
+            for (var i = 0; i < count && found < wanted; i++)
+            {
+                var status = profile.RunFilter(state, pod, nodes[(start + i) % count]);
+                statuses[i] = status;
+                found += status.IsSuccess ? 1 : 0;
+                processed = i + 1;
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, (i, loop) =>
+            {
+                if (Volatile.Read(ref found) >= wanted)
+                {
+                    loop.Stop();
+                    return;
+                }
+
+                var status = profile.RunFilter(state, pod, nodes[(start + i) % count]);
+                statuses[i] = status;
+                if (status.IsSuccess)
+                {
+                    Interlocked.Increment(ref found);
+                }
+            });
+            processed = count;
+        }
+
+        var feasible = new List<NodeInfo>(Math.Min(found, wanted));
+        var evaluated = 0;
+        for (var i = 0; i < processed; i++)
+        {
+            if (statuses[i] is not { } status)
+            {
+                continue;
+            }
+
+            if (feasible.Count >= wanted)
+            {
+                break;
+            }
+
+            evaluated++;
+            var node = nodes[(start + i) % count];
+            if (status.IsSuccess)
+            {
+                feasible.Add(node);
+            }
+            else if (status.IsRejected)
+            {
+                diagnosis.NodeToStatus[node.Name] = status;
+                diagnosis.UnschedulablePlugins.Add(status.Plugin);
+            }
+            else
+            {
+                return (feasible, evaluated, status);
+            }
+        }
+
+        _nextStartNodeIndex = (start + evaluated) % count;
+        return (feasible, evaluated, null);
+    }
+
+    private static async Task RunPostFilterAsync(Profile profile, CycleState state, PodInfo pod, FitError fitError, CancellationToken cancellationToken)
+    {
+        foreach (var plugin in profile.PostFilters)
+        {
+            var (status, nominated) = await plugin.PostFilterAsync(state, pod, fitError.Diagnosis, cancellationToken).ConfigureAwait(false);
+            if (status.IsSuccess)
+            {
+                _ = nominated;
+                return;
+            }
+
+            if (status.Message.Length > 0)
+            {
+                fitError.Diagnosis.PostFilterMessage = status.Message;
+            }
+        }
+    }
+
+    private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string node, long cycle, CancellationToken cancellationToken)
+    {
+        var pod = queued.Pod;
+        Status status;
+        try
+        {
+            status = await profile.RunBindAsync(state, pod, node, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            status = Status.Error("", e.Message);
+        }
+
+        if (status.IsSuccess)
+        {
+            Cache.FinishBinding(pod.Uid);
+            Queue.Done(queued);
+            Interlocked.Increment(ref _attemptsScheduled);
+            _recorder.Event(pod.Pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Key} to {node}");
+            return;
+        }
+
+        profile.RunUnreserve(state, pod, node);
+        Cache.ForgetPod(pod.Uid);
+        Interlocked.Increment(ref _attemptsError);
+        Log.BindFailed(_logger, pod.Key, node, status.Message);
+
+        // The assumed pod no longer holds its node's resources: other pods may fit now.
+        Queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+        Queue.AddUnschedulable(queued, cycle, new HashSet<string>(), error: true);
+        await ReportFailureAsync(pod, "SchedulerError", status.Message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Upstream's handleSchedulingFailure: the FailedScheduling event, and the PodScheduled condition when it changed.</summary>
+    private async Task ReportFailureAsync(PodInfo pod, string reason, string message, CancellationToken cancellationToken)
+    {
+        Log.Unschedulable(_logger, pod.Key, message);
+        _recorder.Event(pod.Pod, EventTypes.Warning, "FailedScheduling", message);
+        var current = pod.Pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
+        if (current is { Status: "False" } && current.Reason == reason && current.Message == message)
+        {
+            return;
+        }
+
+        var condition = new Dictionary<string, object?>
+        {
+            ["type"] = "PodScheduled",
+            ["status"] = "False",
+            ["reason"] = reason,
+            ["message"] = message,
+            ["lastProbeTime"] = null,
+            ["lastTransitionTime"] = current is { Status: "False" } ? current.LastTransitionTime : _time.GetUtcNow().UtcDateTime,
+        };
+        var patch = JsonSerializer.Serialize(new { status = new { conditions = new[] { condition } } }, PatchJson);
+        try
+        {
+            await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), pod.Pod.Metadata.Name, pod.Pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException e)
+        {
+            Log.StatusUpdateFailed(_logger, pod.Key, (int)e.Response.StatusCode);
+        }
+        catch (HttpRequestException e)
+        {
+            Log.StatusUpdateFailed(_logger, pod.Key, (int?)e.StatusCode ?? 0);
+        }
+    }
+
+    private static readonly JsonSerializerOptions PatchJson = new() { Converters = { new UtcSecondsConverter() } };
+
+    private async Task FlushLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+                Queue.Flush();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnPodAdd(V1Pod pod)
+    {
+        if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+        {
+            Cache.AddOrUpdatePod(pod);
+        }
+        else if (IsResponsibleFor(pod) && pod.Metadata.DeletionTimestamp is null)
+        {
+            Queue.Add(pod);
+        }
+    }
+
+    private void OnPodUpdate(V1Pod old, V1Pod pod)
+    {
+        if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+        {
+            if (string.IsNullOrEmpty(old.Spec?.NodeName))
+            {
+                Queue.Delete(pod);
+            }
+
+            Cache.AddOrUpdatePod(pod);
+        }
+        else if (IsResponsibleFor(pod))
+        {
+            if (pod.Metadata.DeletionTimestamp is not null)
+            {
+                Queue.Delete(pod);
+            }
+            else
+            {
+                Queue.Update(old, pod);
+            }
+        }
+    }
+
+    private void OnPodDelete(V1Pod pod)
+    {
+        if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+        {
+            Cache.RemovePod(pod);
+            Queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
+        }
+        else
+        {
+            Queue.Delete(pod);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "kube-scheduler: scheduling with profiles {Profiles}; tie-breaking seed {Seed} (set it to replay placements)")]
+        public static partial void Started(ILogger logger, int seed, string profiles);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "unable to schedule pod {Pod}: {Message}")]
+        public static partial void Unschedulable(ILogger logger, string pod, string message);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "binding {Pod} to {Node} failed: {Message}")]
+        public static partial void BindFailed(ILogger logger, string pod, string node, string message);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "updating the PodScheduled condition of {Pod} failed: HTTP {Code}")]
+        public static partial void StatusUpdateFailed(ILogger logger, string pod, int code);
+    }
+}
