@@ -47,6 +47,8 @@ public static partial class CoreControllers
         ["replicaset-controller"] = "replicaset-controller",
         ["deployment-controller"] = "deployment-controller",
         ["replicationcontroller-controller"] = "replication-controller",
+        ["daemonset-controller"] = "daemon-set-controller",
+        ["statefulset-controller"] = "statefulset-controller",
         ["certificatesigningrequest-approving-controller"] = "certificate-controller",
         ["certificatesigningrequest-signing-controller"] = "certificate-controller",
     };
@@ -66,6 +68,8 @@ public static partial class CoreControllers
         ["replicaset"] = "replicaset-controller",
         ["deployment"] = "deployment-controller",
         ["replicationcontroller"] = "replicationcontroller-controller",
+        ["daemonset"] = "daemonset-controller",
+        ["statefulset"] = "statefulset-controller",
         ["serviceaccount-token"] = "serviceaccount-token-controller",
         ["csrapproving"] = "certificatesigningrequest-approving-controller",
         ["csrsigning"] = "certificatesigningrequest-signing-controller",

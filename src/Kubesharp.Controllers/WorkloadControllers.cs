@@ -1,7 +1,9 @@
 using k8s.Models;
+using Kubesharp.Controllers.DaemonSet;
 using Kubesharp.Controllers.Deployment;
 using Kubesharp.Controllers.ReplicaSet;
 using Kubesharp.Controllers.ReplicationController;
+using Kubesharp.Controllers.StatefulSet;
 
 namespace Kubesharp.Controllers;
 
@@ -13,5 +15,8 @@ public static partial class WorkloadControllers
         new("replicaset-controller", context => ReplicaManager<V1ReplicaSet>.Create(ReplicaSetKind.Instance, context)),
         new("replicationcontroller-controller", context => ReplicaManager<V1ReplicationController>.Create(ReplicationControllerKind.Instance, context)),
         new("deployment-controller", DeploymentController.Create),
+        // Upstream's --concurrent-daemonset-syncs 2 and --concurrent-statefulset-syncs 5.
+        new(DaemonSetController.ControllerName, DaemonSetController.Create, 2),
+        new(StatefulSetController.ControllerName, StatefulSetController.Create, 5),
     ];
 }
