@@ -34,6 +34,9 @@ internal sealed partial class KubernetesWorkloadClient : IAppsClient
     public Task DeleteControllerRevisionAsync(string ns, string name, CancellationToken cancellationToken) =>
         Call(() => client.AppsV1.DeleteNamespacedControllerRevisionAsync(name, ns, cancellationToken: cancellationToken));
 
+    public Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken cancellationToken) =>
+        Call(() => client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken));
+
     public Task<V1Pod> UpdatePodAsync(V1Pod pod, CancellationToken cancellationToken) =>
         Call(() => client.CoreV1.ReplaceNamespacedPodAsync(pod, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
 

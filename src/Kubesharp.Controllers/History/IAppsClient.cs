@@ -32,6 +32,8 @@ internal interface IAppsClient : IWorkloadClient
 
     Task DeleteControllerRevisionAsync(string ns, string name, CancellationToken cancellationToken);
 
+    Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken cancellationToken);
+
     /// <summary>A PUT of the whole pod; a compare-and-swap on its resourceVersion.</summary>
     Task<V1Pod> UpdatePodAsync(V1Pod pod, CancellationToken cancellationToken);
 

@@ -14,6 +14,9 @@ namespace Kubesharp.Controllers.StatefulSet;
 /// </summary>
 internal sealed class StatefulPodControl(IAppsClient client, IIndexReader<V1PersistentVolumeClaim> claims, IEventRecorder recorder)
 {
+    /// <summary>client-go's <c>retry.DefaultRetry</c> steps for a pod update that conflicts.</summary>
+    private const int ConflictRetries = 5;
+
     /// <summary>Creates the pod's missing claims, then the pod; an AlreadyExists pod is thrown without an event.</summary>
     public async Task CreateAsync(V1StatefulSet set, V1Pod pod, CancellationToken cancellationToken)
     {
@@ -51,6 +54,23 @@ internal sealed class StatefulPodControl(IAppsClient client, IIndexReader<V1Pers
     public async Task UpdateAsync(V1StatefulSet set, V1Pod cached, CancellationToken cancellationToken)
     {
         var pod = Objects.DeepCopy(cached);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await UpdateOnceAsync(set, pod, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (ApiErrors.IsConflict(e) && attempt < ConflictRetries)
+            {
+                // Upstream rereads its cache, which may still be stale (say, right after adopting the pod); a fresh read is surer.
+                pod = await client.GetPodAsync(cached.Metadata.NamespaceProperty, cached.Metadata.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task UpdateOnceAsync(V1StatefulSet set, V1Pod pod, CancellationToken cancellationToken)
+    {
         var consistent = true;
         if (!StatefulPods.IdentityMatches(set, pod))
         {
@@ -81,6 +101,10 @@ internal sealed class StatefulPodControl(IAppsClient client, IIndexReader<V1Pers
         try
         {
             await client.UpdatePodAsync(pod, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ApiErrors.IsConflict(e))
+        {
+            throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -35,6 +35,9 @@ internal sealed partial class FakeWorkloadClient : IAppsClient
     public Task DeleteControllerRevisionAsync(string ns, string name, CancellationToken cancellationToken) =>
         Do($"delete controllerrevision {ns}/{name}", () => DeleteLocked<V1ControllerRevision>(ns + "/" + name));
 
+    public Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken cancellationToken) =>
+        Do($"get pod {ns}/{name}", () => GetLocked<V1Pod>(ns + "/" + name));
+
     public Task<V1Pod> UpdatePodAsync(V1Pod pod, CancellationToken cancellationToken) =>
         Do($"update pod {Key(pod)}", () => UpdateLocked(pod, checkVersion: true, statusOnly: false));
 
