@@ -1,9 +1,11 @@
 using k8s.Models;
 using Kubesharp.Controllers.CronJob;
+using Kubesharp.Controllers.DaemonSet;
 using Kubesharp.Controllers.Deployment;
 using Kubesharp.Controllers.Job;
 using Kubesharp.Controllers.ReplicaSet;
 using Kubesharp.Controllers.ReplicationController;
+using Kubesharp.Controllers.StatefulSet;
 using Kubesharp.Controllers.TtlAfterFinished;
 
 namespace Kubesharp.Controllers;
@@ -19,5 +21,8 @@ public static partial class WorkloadControllers
         new(JobController.ControllerName, context => JobController.Create(context), 5),
         new(CronJobController.ControllerName, context => CronJobController.Create(context), 5),
         new(TtlAfterFinishedController.ControllerName, TtlAfterFinishedController.Create, 5),
+        // Upstream's --concurrent-daemonset-syncs 2 and --concurrent-statefulset-syncs 5.
+        new(DaemonSetController.ControllerName, DaemonSetController.Create, 2),
+        new(StatefulSetController.ControllerName, StatefulSetController.Create, 5),
     ];
 }

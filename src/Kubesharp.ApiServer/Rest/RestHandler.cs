@@ -203,6 +203,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             metadata["generation"] = 1;
         }
 
+        if (DaemonSetTemplateGeneration.Applies(resource.Group, resource.Kind))
+        {
+            DaemonSetTemplateGeneration.OnCreate(metadata);
+        }
+
         if (resource.Kind == "Namespace")
         {
             // Upstream's namespace strategy: the kubernetes finalizer is always there on create.
@@ -372,6 +377,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         {
             var generation = storedMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 0;
             meta["generation"] = generation + 1;
+        }
+
+        if (DaemonSetTemplateGeneration.Applies(resource.Group, resource.Kind))
+        {
+            DaemonSetTemplateGeneration.OnUpdate(storedMeta, meta, stored["spec"]?["template"], result["spec"]?["template"]);
         }
 
         return result;

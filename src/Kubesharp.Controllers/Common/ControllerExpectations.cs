@@ -55,6 +55,19 @@ internal sealed class ControllerExpectations(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Both at once (upstream's <c>SetExpectations</c>, which the DaemonSet controller calls before a sync that
+    /// creates on some nodes and deletes on others): <paramref name="adds"/> creations and these deletions.
+    /// </summary>
+    public void Expect(string key, int adds, IEnumerable<string> podKeys)
+    {
+        var keys = new HashSet<string>(podKeys, StringComparer.Ordinal);
+        lock (_lock)
+        {
+            _records[key] = new Record(adds, keys.Count, time.GetUtcNow(), keys);
+        }
+    }
+
     public void CreationObserved(string key) => Lower(key, 1, 0);
 
     /// <summary>A pod the owner expected to go is gone or going; a pod it did not expect changes nothing.</summary>

@@ -7,7 +7,7 @@ using Kubesharp.Client.Cache;
 namespace Kubesharp.Controllers.Common;
 
 /// <summary><see cref="IWorkloadClient"/> over the KubernetesClient package: one typed call each, failures turned into <see cref="ApiStatusException"/>.</summary>
-internal sealed class KubernetesWorkloadClient(IKubernetes client) : IWorkloadClient
+internal sealed partial class KubernetesWorkloadClient(IKubernetes client) : IWorkloadClient
 {
     public Task<V1Pod> CreatePodAsync(string ns, V1Pod pod, CancellationToken cancellationToken) =>
         Call(() => client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken));

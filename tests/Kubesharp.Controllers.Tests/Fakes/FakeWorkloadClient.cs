@@ -16,7 +16,7 @@ namespace Kubesharp.Controllers.Tests.Fakes;
 /// <see cref="Fail"/> can refuse any call with an exception. Strategic merge patches are applied for the
 /// ownerReference adopt and release patches only. Thread-safe.
 /// </summary>
-internal sealed class FakeWorkloadClient(TimeProvider time) : IWorkloadClient
+internal sealed partial class FakeWorkloadClient(TimeProvider time) : IWorkloadClient
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SortedDictionary<string, string>> _stores = new(StringComparer.Ordinal);
