@@ -1,4 +1,6 @@
 using Kubesharp.Controllers.ClusterRoleAggregation;
+using Kubesharp.Controllers.Endpoints;
+using Kubesharp.Controllers.EndpointSlices;
 using Kubesharp.Controllers.GarbageCollector;
 using Kubesharp.Controllers.Namespace;
 using Kubesharp.Controllers.PodGc;
@@ -27,6 +29,9 @@ public sealed record CoreControllerOptions
 
     /// <summary>How often the garbage collector rereads discovery to watch new resources (custom resources) and drop removed ones (upstream: 30 s).</summary>
     public TimeSpan GarbageCollectorDiscoveryPeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upstream's <c>--max-endpoints-per-slice</c>: endpoints the EndpointSlice controller puts in one slice (1 to 1000).</summary>
+    public int MaxEndpointsPerSlice { get; init; } = 100;
 }
 
 public static partial class CoreControllers
@@ -44,6 +49,8 @@ public static partial class CoreControllers
         [GarbageCollectorController.ControllerName] = "generic-garbage-collector",
         [ClusterRoleAggregationController.ControllerName] = "clusterrole-aggregation-controller",
         [PodGcController.ControllerName] = "pod-garbage-collector",
+        [EndpointsController.ControllerName] = "endpoint-controller",
+        [EndpointSliceController.ControllerName] = "endpointslice-controller",
         ["replicaset-controller"] = "replicaset-controller",
         ["deployment-controller"] = "deployment-controller",
         ["replicationcontroller-controller"] = "replication-controller",
@@ -63,6 +70,8 @@ public static partial class CoreControllers
         ["garbagecollector"] = GarbageCollectorController.ControllerName,
         ["clusterrole-aggregation"] = ClusterRoleAggregationController.ControllerName,
         ["podgc"] = PodGcController.ControllerName,
+        ["endpoint"] = EndpointsController.ControllerName,
+        ["endpointslice"] = EndpointSliceController.ControllerName,
         ["replicaset"] = "replicaset-controller",
         ["deployment"] = "deployment-controller",
         ["replicationcontroller"] = "replicationcontroller-controller",
@@ -71,7 +80,8 @@ public static partial class CoreControllers
         ["csrsigning"] = "certificatesigningrequest-signing-controller",
     };
 
-    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20, one elsewhere).
+    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20,
+    // --concurrent-endpoint-syncs 5, --concurrent-service-endpoint-syncs 5, one elsewhere).
     private static ControllerDescriptor[] Descriptors() =>
     [
         new(ServiceAccountsController.ControllerName, c => new ServiceAccountsController(c), 1),
@@ -80,5 +90,7 @@ public static partial class CoreControllers
         new(GarbageCollectorController.ControllerName, c => new GarbageCollectorController(c), 20),
         new(ClusterRoleAggregationController.ControllerName, c => new ClusterRoleAggregationController(c), 1),
         new(PodGcController.ControllerName, c => new PodGcController(c), 1),
+        new(EndpointsController.ControllerName, EndpointsController.Create, 5),
+        new(EndpointSliceController.ControllerName, EndpointSliceController.Create, 5),
     ];
 }
