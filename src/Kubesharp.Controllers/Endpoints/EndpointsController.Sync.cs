@@ -119,7 +119,7 @@ public sealed partial class EndpointsController
                 if (ServiceEndpoints.IsHeadlessWithoutIp(service))
                 {
                     subsets.Add(Subset(address, null, isReady));
-                    _ = isReady ? ready++ : notReady++;
+                    Count(isReady);
                 }
 
                 continue;
@@ -140,11 +140,23 @@ public sealed partial class EndpointsController
                     AppProtocol = servicePort.AppProtocol,
                 };
                 subsets.Add(Subset(address, endpointPort, isReady));
-                _ = isReady ? ready++ : notReady++;
+                Count(isReady);
             }
         }
 
         return (EndpointSubsets.Repack(subsets), ready, notReady);
+
+        void Count(bool isReady)
+        {
+            if (isReady)
+            {
+                ready++;
+            }
+            else
+            {
+                notReady++;
+            }
+        }
     }
 
     private static V1EndpointSubset Subset(V1EndpointAddress address, Corev1EndpointPort? port, bool ready) => new()
