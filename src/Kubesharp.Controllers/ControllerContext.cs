@@ -29,7 +29,7 @@ public sealed record ControllerContext(
 /// <summary>A controller the manager can run: its upstream name (as in <c>--controllers</c>), how to build it, and its default worker count.</summary>
 public sealed record ControllerDescriptor(string Name, Func<ControllerContext, IController> Create, int DefaultWorkers = 5);
 
-/// <summary>The controllers of the cluster's plumbing: accounts, tokens, namespaces, garbage collection, RBAC aggregation.</summary>
+/// <summary>The controllers of the cluster's plumbing: accounts, tokens, namespaces, garbage collection, RBAC aggregation, endpoints and EndpointSlices.</summary>
 public static partial class CoreControllers
 {
     public static IReadOnlyList<ControllerDescriptor> All { get; } = Descriptors();

@@ -1,4 +1,6 @@
 using Kubesharp.Controllers.ClusterRoleAggregation;
+using Kubesharp.Controllers.Endpoints;
+using Kubesharp.Controllers.EndpointSlices;
 using Kubesharp.Controllers.GarbageCollector;
 using Kubesharp.Controllers.Namespace;
 using Kubesharp.Controllers.NodeIpam;
@@ -56,6 +58,9 @@ public sealed record CoreControllerOptions
 
     /// <summary>Upstream's <c>--node-cidr-mask-size</c>: the prefix length of each node's pod CIDR.</summary>
     public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary>Upstream's <c>--max-endpoints-per-slice</c>: endpoints the EndpointSlice controller puts in one slice (1 to 1000).</summary>
+    public int MaxEndpointsPerSlice { get; init; } = 100;
 }
 
 public static partial class CoreControllers
@@ -75,6 +80,8 @@ public static partial class CoreControllers
         [PodGcController.ControllerName] = "pod-garbage-collector",
         [NodeLifecycleController.ControllerName] = "node-controller",
         [NodeIpamController.ControllerName] = "node-controller",
+        [EndpointsController.ControllerName] = "endpoint-controller",
+        [EndpointSliceController.ControllerName] = "endpointslice-controller",
         ["replicaset-controller"] = "replicaset-controller",
         ["deployment-controller"] = "deployment-controller",
         ["replicationcontroller-controller"] = "replication-controller",
@@ -101,6 +108,8 @@ public static partial class CoreControllers
         ["podgc"] = PodGcController.ControllerName,
         ["nodelifecycle"] = NodeLifecycleController.ControllerName,
         ["nodeipam"] = NodeIpamController.ControllerName,
+        ["endpoint"] = EndpointsController.ControllerName,
+        ["endpointslice"] = EndpointSliceController.ControllerName,
         ["replicaset"] = "replicaset-controller",
         ["deployment"] = "deployment-controller",
         ["replicationcontroller"] = "replicationcontroller-controller",
@@ -114,8 +123,9 @@ public static partial class CoreControllers
         ["ttl-after-finished"] = "ttl-after-finished-controller",
     };
 
-    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20, one elsewhere;
-    // node lifecycle: upstream's 4 pod workers, its node health pass being one key of its own).
+    // Worker counts are upstream's defaults (--concurrent-namespace-syncs 10, --concurrent-gc-syncs 20,
+    // --concurrent-endpoint-syncs 5, --concurrent-service-endpoint-syncs 5, one elsewhere; node lifecycle:
+    // upstream's 4 pod workers, its node health pass being one key of its own).
     private static ControllerDescriptor[] Descriptors() =>
     [
         new(ServiceAccountsController.ControllerName, c => new ServiceAccountsController(c), 1),
@@ -126,5 +136,7 @@ public static partial class CoreControllers
         new(PodGcController.ControllerName, c => new PodGcController(c), 1),
         new(NodeLifecycleController.ControllerName, c => new NodeLifecycleRunner(c), 4),
         new(NodeIpamController.ControllerName, c => new NodeIpamController(c), 1),
+        new(EndpointsController.ControllerName, EndpointsController.Create, 5),
+        new(EndpointSliceController.ControllerName, EndpointSliceController.Create, 5),
     ];
 }

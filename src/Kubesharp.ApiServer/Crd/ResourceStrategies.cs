@@ -50,6 +50,13 @@ internal static class ResourceStrategies
             ThrowIfInvalid(resource, name, Read(() => CrdValidation.ValidateCreate(obj)));
         }
 
+        if (IsEndpointSlice(resource))
+        {
+            // Upstream's endpointSliceStrategy: slices have no spec, yet a generation (the EndpointSlice controller's
+            // tracker tells its own writes from others' by it).
+            ObjectJson.Metadata(obj)["generation"] = 1;
+        }
+
         return [];
     }
 
@@ -88,7 +95,26 @@ internal static class ResourceStrategies
             ThrowIfInvalid(resource, name, Read(() => CrdValidation.ValidateUpdate(updated, old)));
         }
 
+        if (IsEndpointSlice(resource))
+        {
+            BumpEndpointSliceGeneration(JsonNode.Parse(resource.ForRead(stored))!.AsObject(), updated);
+        }
+
         return [];
+    }
+
+    private static bool IsEndpointSlice(ResourceInfo resource) => resource.Kind == "EndpointSlice" && resource.Group == "discovery.k8s.io" && resource.Custom is null;
+
+    /// <summary>Upstream's endpointSliceStrategy.PrepareForUpdate: the generation moves when anything but metadata changed, or the labels did.</summary>
+    private static void BumpEndpointSliceGeneration(JsonObject old, JsonObject updated)
+    {
+        var oldMeta = ObjectJson.Metadata(old);
+        var meta = ObjectJson.Metadata(updated);
+        var changed = !JsonNode.DeepEquals(oldMeta["labels"], meta["labels"])
+            || updated.Select(kv => kv.Key).Union(old.Select(kv => kv.Key))
+                .Any(key => key is not ("metadata" or "apiVersion" or "kind") && !JsonNode.DeepEquals(old[key], updated[key]));
+        var generation = oldMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 0;
+        meta["generation"] = changed ? generation + 1 : generation;
     }
 
     /// <summary>

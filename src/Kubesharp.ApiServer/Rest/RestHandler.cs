@@ -392,8 +392,9 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         var options = await ReadDeleteOptionsAsync(context.Request);
         var (obj, held) = await DeleteOneAsync(resource, ns, name, options, UserOf(context), context.RequestAborted)
             ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
-        // Upstream returns pods and namespaces themselves (their registries set ReturnDeletedObject); other kinds get a Status once gone.
-        if (held || IsPod(resource) || IsNamespace(resource))
+        // Upstream returns pods, services and namespaces themselves (their registries set ReturnDeletedObject, and the
+        // clients generated from its OpenAPI expect the object); other kinds get a Status once gone.
+        if (held || IsPod(resource) || IsService(resource) || IsNamespace(resource))
         {
             // Upstream answers 202 when the object stays and the (deprecated) orphanDependents=false asked for a cascade.
             await WriteObjectAsync(context, held && OrphanDependents(options) is false ? HttpStatusCode.Accepted : HttpStatusCode.OK, obj);
@@ -496,6 +497,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
     }
 
     private static bool IsPod(ResourceInfo resource) => resource.Group.Length == 0 && resource.Kind == "Pod";
+
+    private static bool IsService(ResourceInfo resource) => resource.Group.Length == 0 && resource.Kind == "Service";
 
     /// <summary>
     /// Upstream's graceful deletion applies to pods alone: a pod bound to a node waits for its kubelet for

@@ -38,13 +38,16 @@ public sealed class ControllerSelectionTests
     public void The_core_registry_has_upstreams_names_workers_and_service_accounts()
     {
         Assert.Equal(
-            [("serviceaccount-controller", 1), ("root-ca-certificate-publisher-controller", 1), ("namespace-controller", 10), ("garbage-collector-controller", 20), ("clusterrole-aggregation-controller", 1), ("pod-garbage-collector-controller", 1), ("node-lifecycle-controller", 4), ("node-ipam-controller", 1)],
+            [("serviceaccount-controller", 1), ("root-ca-certificate-publisher-controller", 1), ("namespace-controller", 10), ("garbage-collector-controller", 20), ("clusterrole-aggregation-controller", 1), ("pod-garbage-collector-controller", 1),
+             ("node-lifecycle-controller", 4), ("node-ipam-controller", 1), ("endpoints-controller", 5), ("endpointslice-controller", 5)],
             CoreControllers.All.Select(d => (d.Name, d.DefaultWorkers)));
         Assert.All(CoreControllers.All, d => Assert.True(CoreControllers.ServiceAccounts.ContainsKey(d.Name), d.Name));
         Assert.Equal("generic-garbage-collector", CoreControllers.ServiceAccounts["garbage-collector-controller"]);
         Assert.Equal("node-controller", CoreControllers.ServiceAccounts["node-lifecycle-controller"]);
         Assert.Equal("node-controller", CoreControllers.ServiceAccounts["node-ipam-controller"]);
         Assert.Equal(("node-lifecycle-controller", "node-ipam-controller"), (CoreControllers.Aliases["nodelifecycle"], CoreControllers.Aliases["nodeipam"]));
+        Assert.Equal(("endpoint-controller", "endpointslice-controller"), (CoreControllers.ServiceAccounts["endpoints-controller"], CoreControllers.ServiceAccounts["endpointslice-controller"]));
+        Assert.Equal(("endpoints-controller", "endpointslice-controller"), (CoreControllers.Aliases["endpoint"], CoreControllers.Aliases["endpointslice"]));
     }
 
     [Fact]
