@@ -21,26 +21,36 @@ internal sealed partial class RestHandler
     private async Task ScaleAsync(HttpContext context, ResourceInfo resource, string? ns, string name)
     {
         var key = resource.StorageKey(ns, name);
+
+        // The body is read once: a retry after a lost race applies the same request to the newer object.
+        var method = context.Request.Method;
+        var contentType = (context.Request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        var body = method switch
+        {
+            "PUT" => await ReadBodyAsync(context.Request),
+            "PATCH" => await ReadPatchBodyAsync(context.Request),
+            _ => null,
+        };
         for (var attempt = 0; ; attempt++)
         {
             var current = await store.GetAsync(key, 0, context.RequestAborted) ?? throw StatusException.NotFound(resource.Group, resource.Plural, name);
             var parent = ObjectJson.FromStorage(current.Value, current.ModRevision);
             var scale = ToScale(parent);
-            if (context.Request.Method == "GET")
+            var scaleVersion = ObjectJson.String(ObjectJson.Metadata(scale), "resourceVersion");
+            if (method == "GET")
             {
                 await WriteObjectAsync(context, HttpStatusCode.OK, scale);
                 return;
             }
 
             JsonObject wanted;
-            if (context.Request.Method == "PUT")
+            if (method == "PUT")
             {
-                wanted = ObjectJson.ParseObject(await ReadBodyAsync(context.Request));
+                wanted = ObjectJson.ParseObject(body!);
             }
-            else if (context.Request.Method == "PATCH")
+            else if (method == "PATCH")
             {
-                var contentType = (context.Request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
-                var patch = await ReadPatchBodyAsync(context.Request);
+                var patch = body!;
                 wanted = (contentType switch
                 {
                     "application/json-patch+json" => JsonPatch.Apply(scale, patch),
@@ -51,10 +61,18 @@ internal sealed partial class RestHandler
             }
             else
             {
-                throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({context.Request.Method} {resource.Plural}/scale)");
+                throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource ({method} {resource.Plural}/scale)");
             }
 
             var requested = ObjectJson.String(ObjectJson.Metadata(wanted), "resourceVersion");
+            if (method == "PATCH" && requested == scaleVersion)
+            {
+                // A patch starts from the current Scale, resourceVersion included: only a patch that sets another
+                // version is a precondition. Otherwise a lost race is retried on the newer object (GuaranteedUpdate);
+                // a patch that did name the version it read then fails on the retry, as it should.
+                requested = null;
+            }
+
             var expected = current.ModRevision;
             if (requested is { Length: > 0 } && requested != current.ModRevision.ToString(CultureInfo.InvariantCulture))
             {

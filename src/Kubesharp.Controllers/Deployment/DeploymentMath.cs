@@ -60,6 +60,9 @@ internal static class DeploymentMath
     /// <summary>
     /// Upstream's <c>NewRSNewReplicas</c>: how big the new ReplicaSet may be now. Rolling: up to
     /// spec.replicas + maxSurge pods in all, never past spec.replicas for the new one. Recreate: spec.replicas.
+    /// Stricter than upstream, which counts only the ReplicaSets' spec.replicas: a ReplicaSet just scaled down
+    /// counts its pods still there (status.replicas) until its controller has removed them, so that the pods in
+    /// the cluster, not only the counts, stay within maxSurge.
     /// </summary>
     /// <exception cref="InvalidOperationException">An unknown strategy or an unreadable maxSurge.</exception>
     public static int NewRSNewReplicas(V1Deployment d, IEnumerable<V1ReplicaSet?> allRSs, V1ReplicaSet newRS)
@@ -69,7 +72,7 @@ internal static class DeploymentMath
             case RollingUpdate:
                 var maxSurge = IntOrPercent.Scaled(d.Spec.Strategy.RollingUpdate?.MaxSurge, Replicas(d), roundUp: true)
                     ?? throw new InvalidOperationException($"invalid maxSurge {d.Spec.Strategy.RollingUpdate?.MaxSurge?.Value}");
-                var current = ReplicaCount(allRSs);
+                var current = allRSs.Sum(rs => Math.Max(Replicas(rs), rs?.Status?.Replicas ?? 0));
                 var maxTotal = Replicas(d) + maxSurge;
                 if (current >= maxTotal)
                 {

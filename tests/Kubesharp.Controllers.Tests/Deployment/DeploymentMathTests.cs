@@ -88,6 +88,21 @@ public sealed class DeploymentMathTests
     }
 
     [Fact]
+    public void Pods_an_old_replica_set_still_has_count_against_the_surge_until_they_are_gone()
+    {
+        var d = D(4, "1", "1");
+        var newRS = Rs("new", 1);
+        var old = Rs("old", 3);
+        old.Status = new V1ReplicaSetStatus { Replicas = 4 };
+
+        // Scaled down to 3 but its fourth pod not yet deleted: 4 + 1 pods exist, so the new one may not grow yet.
+        Assert.Equal(1, DeploymentMath.NewRSNewReplicas(d, [old, newRS], newRS));
+
+        old.Status.Replicas = 3;
+        Assert.Equal(2, DeploymentMath.NewRSNewReplicas(d, [old, newRS], newRS));
+    }
+
+    [Fact]
     public void Recreate_sizes_the_new_replica_set_to_the_deployment()
     {
         var d = D(4, strategy: "Recreate");
