@@ -7,6 +7,12 @@ namespace Kubesharp.Controllers.DaemonSet;
 /// <summary>The informer handlers: which DaemonSets to sync for each DaemonSet, pod, node and revision change.</summary>
 internal sealed partial class DaemonSetController
 {
+    internal void OnPodAdded(V1Pod pod) => PodEvents.OnAdded(pod);
+
+    internal void OnPodUpdated(V1Pod old, V1Pod cur) => PodEvents.OnUpdated(old, cur);
+
+    internal void OnPodDeleted(V1Pod pod) => PodEvents.OnDeleted(pod);
+
     /// <summary>Registers the handlers through the given adders (the informers' <c>AddEventHandler</c>, or a test's fake caches).</summary>
     internal void Register(
         Action<IResourceEventHandler<V1DaemonSet>> daemonSets,
@@ -55,95 +61,6 @@ internal sealed partial class DaemonSetController
         var key = ObjectKeys.For(ds);
         // A new DaemonSet of the same name starts clean.
         Expectations.Delete(key);
-        Enqueue(key);
-    }
-
-    internal void OnPodAdded(V1Pod pod)
-    {
-        if (pod.Metadata.DeletionTimestamp is not null)
-        {
-            // After a restart a pod can first show up already being deleted: not a creation to observe.
-            OnPodDeleted(pod);
-            return;
-        }
-
-        if (Objects.ControllerOf(pod) is { } controllerRef)
-        {
-            if (Resolve(pod.Metadata.NamespaceProperty, controllerRef) is { } ds)
-            {
-                var key = ObjectKeys.For(ds);
-                Expectations.CreationObserved(key);
-                Enqueue(key);
-            }
-
-            return;
-        }
-
-        // An orphan: every DaemonSet that selects it may want to adopt it.
-        foreach (var ds in DaemonSetsSelecting(pod))
-        {
-            Enqueue(ds);
-        }
-    }
-
-    internal void OnPodUpdated(V1Pod old, V1Pod cur)
-    {
-        if (old.Metadata.ResourceVersion == cur.Metadata.ResourceVersion)
-        {
-            return;
-        }
-
-        if (cur.Metadata.DeletionTimestamp is not null)
-        {
-            // A graceful delete marks the pod first: replace it now rather than when the kubelet removes it.
-            OnPodDeleted(cur);
-            return;
-        }
-
-        var curRef = Objects.ControllerOf(cur);
-        var oldRef = Objects.ControllerOf(old);
-        var refChanged = !Objects.SameOwnerReference(curRef, oldRef);
-        if (refChanged && oldRef is not null && Resolve(old.Metadata.NamespaceProperty, oldRef) is { } previous)
-        {
-            Enqueue(previous);
-        }
-
-        if (curRef is not null)
-        {
-            if (Resolve(cur.Metadata.NamespaceProperty, curRef) is not { } ds)
-            {
-                return;
-            }
-
-            Enqueue(ds);
-            var minReady = ds.Spec?.MinReadySeconds ?? 0;
-            if (!Pods.IsReady(old) && Pods.IsReady(cur) && minReady > 0)
-            {
-                // Available minReadySeconds after ready, with no event to say so; one more second against skew.
-                Queue.AddAfter(ObjectKeys.For(ds), TimeSpan.FromSeconds(minReady + 1));
-            }
-
-            return;
-        }
-
-        if (!Objects.SameLabels(old.Metadata.Labels, cur.Metadata.Labels) || refChanged)
-        {
-            foreach (var ds in DaemonSetsSelecting(cur))
-            {
-                Enqueue(ds);
-            }
-        }
-    }
-
-    internal void OnPodDeleted(V1Pod pod)
-    {
-        if (Objects.ControllerOf(pod) is not { } controllerRef || Resolve(pod.Metadata.NamespaceProperty, controllerRef) is not { } ds)
-        {
-            return;
-        }
-
-        var key = ObjectKeys.For(ds);
-        Expectations.DeletionObserved(key, Pods.Key(pod));
         Enqueue(key);
     }
 
@@ -256,16 +173,7 @@ internal sealed partial class DaemonSetController
     }
 
     /// <summary>The DaemonSet a controller reference names, if it is one and still the same object (same UID).</summary>
-    private V1DaemonSet? Resolve(string ns, V1OwnerReference controllerRef)
-    {
-        if (controllerRef.Kind != Kind)
-        {
-            return null;
-        }
-
-        var ds = _daemonSets.Get(ObjectKeys.For(ns, controllerRef.Name));
-        return ds is not null && ds.Metadata.Uid == controllerRef.Uid ? ds : null;
-    }
+    private V1DaemonSet? Resolve(string ns, V1OwnerReference controllerRef) => PodEvents.Resolve(ns, controllerRef);
 
     /// <summary>DaemonSets of the object's namespace whose non-empty selector matches it (upstream's <c>GetPodDaemonSets</c>).</summary>
     private IEnumerable<V1DaemonSet> DaemonSetsSelecting(k8s.IKubernetesObject<V1ObjectMeta> obj)

@@ -82,7 +82,19 @@ internal sealed partial class DaemonSetController : QueueController
         _burstReplicas = burstReplicas;
         Expectations = new ControllerExpectations(time);
         Backoff = new FailedPodBackoff(time, FailedPodBackoff.DefaultInitial, FailedPodBackoff.DefaultMax);
+        PodEvents = new OwnedPodEvents<V1DaemonSet>
+        {
+            OwnerKind = Kind,
+            Owners = daemonSets,
+            OwnersSelecting = pod => DaemonSetsSelecting(pod),
+            Queue = Queue,
+            MinReadySeconds = ds => ds.Spec?.MinReadySeconds ?? 0,
+            Expectations = Expectations,
+            AvailabilitySlack = TimeSpan.FromSeconds(1),
+        };
     }
+
+    private OwnedPodEvents<V1DaemonSet> PodEvents { get; }
 
     /// <summary>Builds the controller on the manager's shared informers and registers its handlers.</summary>
     public static DaemonSetController Create(ControllerContext context)

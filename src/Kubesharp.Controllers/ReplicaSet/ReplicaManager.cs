@@ -39,6 +39,7 @@ internal sealed partial class ReplicaManager<T> : QueueController
     private readonly IReplicaKind<T> _kind;
     private readonly IWorkloadClient _client;
     private readonly IIndexReader<T> _owners;
+    private readonly OwnedPodEvents<T> _podEvents;
     private readonly IIndexReader<V1Pod> _pods;
     private readonly PodControl _podControl;
     private readonly IReadOnlyList<ISharedInformer> _informers;
@@ -65,6 +66,17 @@ internal sealed partial class ReplicaManager<T> : QueueController
         _informers = informers ?? [];
         _burstReplicas = burstReplicas;
         Expectations = new ControllerExpectations(time);
+        _podEvents = new OwnedPodEvents<T>
+        {
+            OwnerKind = kind.Kind,
+            Owners = owners,
+            OwnersSelecting = OwnersSelecting,
+            Queue = Queue,
+            MinReadySeconds = kind.MinReadySeconds,
+            Expectations = Expectations,
+            AvailabilitySlack = TimeSpan.FromSeconds(1),
+            DeletedPodOldLabelsToo = true,
+        };
     }
 
     /// <summary>Builds the controller on the manager's shared pod and owner informers and registers its handlers.</summary>

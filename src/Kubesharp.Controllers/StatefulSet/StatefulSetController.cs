@@ -61,7 +61,17 @@ internal sealed partial class StatefulSetController : QueueController
         _podControl = new StatefulPodControl(client, claims, recorder);
         _history = new ControllerHistory(client, revisions);
         _informers = informers ?? [];
+        PodEvents = new OwnedPodEvents<V1StatefulSet>
+        {
+            OwnerKind = Kind,
+            Owners = sets,
+            OwnersSelecting = SetsSelecting,
+            Queue = Queue,
+            MinReadySeconds = set => set.Spec?.MinReadySeconds ?? 0,
+        };
     }
+
+    private OwnedPodEvents<V1StatefulSet> PodEvents { get; }
 
     /// <summary>Builds the controller on the manager's shared informers and registers its handlers.</summary>
     public static StatefulSetController Create(ControllerContext context)
