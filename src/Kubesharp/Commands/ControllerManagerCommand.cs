@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using k8s.Exceptions;
 using Kubesharp.Controllers;
 using Microsoft.Extensions.Logging;
@@ -76,19 +75,7 @@ internal static class ControllerManagerCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("kube-controller-manager");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // A signal that arrives while the command is already returning.
-            }
-        });
+        using var stop = new StopSignal(cancellationToken);
 
         ControllerManager manager;
         try
@@ -104,14 +91,8 @@ internal static class ControllerManagerCommand
         await using (manager)
         {
             await manager.StartAsync(stop.Token);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                ControllerManagerLog.Stopping(logger);
-            }
+            await stop.WaitAsync();
+            ControllerManagerLog.Stopping(logger);
 
             await manager.StopAsync(CancellationToken.None);
         }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using k8s.Exceptions;
 using Kubesharp.Scheduler;
 using Microsoft.Extensions.Logging;
@@ -63,19 +62,7 @@ internal static class SchedulerCommand
     private static async Task<int> RunAsync(string kubeconfig, SchedulerHostOptions options, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // A signal that arrives while the command is already returning.
-            }
-        });
+        using var stop = new StopSignal(cancellationToken);
 
         SchedulerHost host;
         try
@@ -91,14 +78,8 @@ internal static class SchedulerCommand
         await using (host)
         {
             await host.StartAsync(stop.Token);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: disposing the host stops the scheduler after its bindings in flight.
-            }
+            // Ctrl-C or SIGTERM: disposing the host stops the scheduler after its bindings in flight.
+            await stop.WaitAsync();
         }
 
         return 0;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Kubesharp.ApiServer.Hosting;
 using Kubesharp.Controllers;
 using Kubesharp.Controllers.CertificateSigning;
@@ -85,19 +84,7 @@ internal static class ServerCommand
             // ASP.NET Core logs two lines per request at Information; upstream logs requests only when asked.
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         var logger = loggerFactory.CreateLogger("kubesharp-server");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // A signal that arrives while the command is already returning.
-            }
-        });
+        using var stop = new StopSignal(cancellationToken);
 
         StoreOptions options;
         try
@@ -159,14 +146,8 @@ internal static class ServerCommand
                 await scheduler.StartAsync(stop.Token);
             }
 
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                ServerLog.Stopping(logger);
-            }
+            await stop.WaitAsync();
+            ServerLog.Stopping(logger);
 
             if (scheduler is not null)
             {
