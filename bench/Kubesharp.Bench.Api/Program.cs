@@ -14,7 +14,7 @@ var binary = Path.GetFullPath(args.Length > 0 ? args[0] : "out/kubesharp");
 var pods = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var dir = Directory.CreateTempSubdirectory("kubesharp-bench-api-").FullName;
 var port = FreePorts.Next();
-var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager"])
+var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager", "--disable-scheduler"])
 {
     RedirectStandardOutput = true,
     RedirectStandardError = true,

@@ -11,7 +11,7 @@ var deployments = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCult
 var replicas = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
 var dir = Directory.CreateTempSubdirectory("kubesharp-bench-controllers-").FullName;
 var port = FreePorts.Next();
-var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager"])
+var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager", "--disable-scheduler"])
 {
     RedirectStandardOutput = true,
     RedirectStandardError = true,
