@@ -56,14 +56,28 @@ public sealed class NodeClusterFixture : ClusterFixture
             "kube-node-lease");
     }
 
-    /// <summary>The kubelet's status update: Ready=True with a fresh heartbeat.</summary>
+    /// <summary>
+    /// The kubelet's status update: Ready=True with a fresh heartbeat, read-modify-write retried on a conflict with
+    /// the controllers' own writes to the node (the kubelet retries its status update five times).
+    /// </summary>
     public static async Task PostReadyAsync(Kubernetes client, string name)
     {
-        var now = DateTime.UtcNow;
-        var node = await client.CoreV1.ReadNodeAsync(name);
-        node.Status ??= new V1NodeStatus();
-        node.Status.Conditions = [.. (node.Status.Conditions ?? []).Where(c => c.Type != "Ready"), new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "kubelet is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now }];
-        await client.CoreV1.ReplaceNodeStatusAsync(node, name);
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = DateTime.UtcNow;
+            var node = await client.CoreV1.ReadNodeAsync(name);
+            node.Status ??= new V1NodeStatus();
+            node.Status.Conditions = [.. (node.Status.Conditions ?? []).Where(c => c.Type != "Ready"), new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "kubelet is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now }];
+            try
+            {
+                await client.CoreV1.ReplaceNodeStatusAsync(node, name);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+                // A controller wrote the node between our read and write: read it again.
+            }
+        }
     }
 
     public static Task RenewAsync(Kubernetes client, string name) =>
