@@ -1,7 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using k8s.Models;
-using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
@@ -55,7 +53,7 @@ internal sealed partial class DaemonSetController : QueueController
     private readonly ControllerHistory _history;
     private readonly IReadOnlyList<ISharedInformer> _informers;
     private readonly int _burstReplicas;
-    private readonly ConditionalWeakTable<V1DaemonSet, SelectorBox> _selectors = [];
+    private readonly SelectorCache<V1DaemonSet> _selectors;
 
     internal DaemonSetController(
         IAppsClient client,
@@ -79,6 +77,7 @@ internal sealed partial class DaemonSetController : QueueController
         _podControl = new PodControl(client, recorder);
         _history = new ControllerHistory(client, revisions);
         _informers = informers ?? [];
+        _selectors = new SelectorCache<V1DaemonSet>(d => Objects.Selector(d.Spec?.Selector), (d, error) => Log.InvalidSelector(Logger, d.Metadata.NamespaceProperty, d.Metadata.Name, error));
         _burstReplicas = burstReplicas;
         Expectations = new ControllerExpectations(time);
         Backoff = new FailedPodBackoff(time, FailedPodBackoff.DefaultInitial, FailedPodBackoff.DefaultMax);
@@ -258,20 +257,7 @@ internal sealed partial class DaemonSetController : QueueController
 
     /// <summary>The DaemonSet's selector, parsed once per cached object; null when invalid.</summary>
     private LabelSelector? SelectorOf(V1DaemonSet ds) =>
-        _selectors.GetValue(ds, d =>
-        {
-            try
-            {
-                return new SelectorBox(Objects.Selector(d.Spec?.Selector));
-            }
-            catch (StatusException e)
-            {
-                Log.InvalidSelector(Logger, d.Metadata.NamespaceProperty, d.Metadata.Name, e.Message);
-                return new SelectorBox(null);
-            }
-        }).Selector;
-
-    private sealed record SelectorBox(LabelSelector? Selector);
+        _selectors.Get(ds);
 
     private static partial class Log
     {

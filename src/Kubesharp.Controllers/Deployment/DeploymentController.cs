@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using k8s.Models;
-using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
@@ -41,7 +39,7 @@ internal sealed partial class DeploymentController : QueueController
     private readonly IIndexReader<V1Pod> _pods;
     private readonly IEventRecorder _recorder;
     private readonly IReadOnlyList<ISharedInformer> _informers;
-    private readonly ConditionalWeakTable<V1Deployment, SelectorBox> _selectors = [];
+    private readonly SelectorCache<V1Deployment> _selectors;
 
     internal DeploymentController(
         IWorkloadClient client,
@@ -60,6 +58,7 @@ internal sealed partial class DeploymentController : QueueController
         _pods = pods;
         _recorder = recorder;
         _informers = informers ?? [];
+        _selectors = new SelectorCache<V1Deployment>(x => Objects.Selector(x.Spec?.Selector), (x, error) => Log.InvalidSelector(Logger, x.Metadata.NamespaceProperty, x.Metadata.Name, error));
     }
 
     /// <summary>Builds the controller on the manager's shared informers and registers its handlers.</summary>
@@ -201,20 +200,7 @@ internal sealed partial class DeploymentController : QueueController
     }
 
     private LabelSelector? SelectorOf(V1Deployment d) =>
-        _selectors.GetValue(d, x =>
-        {
-            try
-            {
-                return new SelectorBox(Objects.Selector(x.Spec?.Selector));
-            }
-            catch (StatusException e)
-            {
-                Log.InvalidSelector(Logger, x.Metadata.NamespaceProperty, x.Metadata.Name, e.Message);
-                return new SelectorBox(null);
-            }
-        }).Selector;
-
-    private sealed record SelectorBox(LabelSelector? Selector);
+        _selectors.Get(d);
 
     /// <summary>
     /// One sync's working state: the Deployment copy (its status is written as the sync goes), the

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using k8s.Models;
-using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
@@ -44,7 +42,7 @@ internal sealed partial class JobController : QueueController
     private readonly IIndexReader<V1Pod> _pods;
     private readonly IEventRecorder _recorder;
     private readonly IReadOnlyList<ISharedInformer> _informers;
-    private readonly ConditionalWeakTable<V1Job, SelectorBox> _selectors = [];
+    private readonly SelectorCache<V1Job> _selectors;
 
     internal JobController(
         IBatchClient client,
@@ -63,6 +61,7 @@ internal sealed partial class JobController : QueueController
         _recorder = recorder;
         Options = options ?? new JobControllerOptions();
         _informers = informers ?? [];
+        _selectors = new SelectorCache<V1Job>(j => Objects.Selector(j.Spec?.Selector), (j, error) => Log.InvalidSelector(Logger, j.Metadata.NamespaceProperty, j.Metadata.Name, error));
         Expectations = new ControllerExpectations(time);
     }
 
@@ -204,20 +203,7 @@ internal sealed partial class JobController : QueueController
 
     /// <summary>The Job's selector, parsed once per cached object; null when invalid.</summary>
     private LabelSelector? SelectorOf(V1Job job) =>
-        _selectors.GetValue(job, j =>
-        {
-            try
-            {
-                return new SelectorBox(Objects.Selector(j.Spec?.Selector));
-            }
-            catch (StatusException e)
-            {
-                Log.InvalidSelector(Logger, j.Metadata.NamespaceProperty, j.Metadata.Name, e.Message);
-                return new SelectorBox(null);
-            }
-        }).Selector;
-
-    private sealed record SelectorBox(LabelSelector? Selector);
+        _selectors.Get(job);
 
     private static partial class Log
     {

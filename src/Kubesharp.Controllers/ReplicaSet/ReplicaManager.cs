@@ -1,8 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using k8s;
 using k8s.Models;
-using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
@@ -44,7 +42,7 @@ internal sealed partial class ReplicaManager<T> : QueueController
     private readonly PodControl _podControl;
     private readonly IReadOnlyList<ISharedInformer> _informers;
     private readonly int _burstReplicas;
-    private readonly ConditionalWeakTable<T, SelectorBox> _selectors = [];
+    private readonly SelectorCache<T> _selectors;
 
     internal ReplicaManager(
         IReplicaKind<T> kind,
@@ -64,6 +62,7 @@ internal sealed partial class ReplicaManager<T> : QueueController
         _pods = pods;
         _podControl = new PodControl(client, recorder);
         _informers = informers ?? [];
+        _selectors = new SelectorCache<T>(o => _kind.Selector(o), (o, error) => Log.InvalidSelector(Logger, _kind.Kind, o.Metadata.NamespaceProperty, o.Metadata.Name, error));
         _burstReplicas = burstReplicas;
         Expectations = new ControllerExpectations(time);
         _podEvents = new OwnedPodEvents<T>
@@ -283,18 +282,5 @@ internal sealed partial class ReplicaManager<T> : QueueController
 
     /// <summary>The owner's selector, parsed once per cached object; null when invalid.</summary>
     private LabelSelector? SelectorOf(T owner) =>
-        _selectors.GetValue(owner, o =>
-        {
-            try
-            {
-                return new SelectorBox(_kind.Selector(o));
-            }
-            catch (StatusException e)
-            {
-                Log.InvalidSelector(Logger, _kind.Kind, o.Metadata.NamespaceProperty, o.Metadata.Name, e.Message);
-                return new SelectorBox(null);
-            }
-        }).Selector;
-
-    private sealed record SelectorBox(LabelSelector? Selector);
+        _selectors.Get(owner);
 }

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using k8s.Models;
-using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
@@ -40,7 +38,7 @@ internal sealed partial class StatefulSetController : QueueController
     private readonly StatefulPodControl _podControl;
     private readonly ControllerHistory _history;
     private readonly IReadOnlyList<ISharedInformer> _informers;
-    private readonly ConditionalWeakTable<V1StatefulSet, SelectorBox> _selectors = [];
+    private readonly SelectorCache<V1StatefulSet> _selectors;
 
     internal StatefulSetController(
         IAppsClient client,
@@ -61,6 +59,7 @@ internal sealed partial class StatefulSetController : QueueController
         _podControl = new StatefulPodControl(client, claims, recorder);
         _history = new ControllerHistory(client, revisions);
         _informers = informers ?? [];
+        _selectors = new SelectorCache<V1StatefulSet>(s => Objects.Selector(s.Spec?.Selector), (s, error) => Log.InvalidSelector(Logger, s.Metadata.NamespaceProperty, s.Metadata.Name, error));
         PodEvents = new OwnedPodEvents<V1StatefulSet>
         {
             OwnerKind = Kind,
@@ -144,20 +143,7 @@ internal sealed partial class StatefulSetController : QueueController
 
     /// <summary>The set's selector, parsed once per cached object; null when invalid.</summary>
     private LabelSelector? SelectorOf(V1StatefulSet set) =>
-        _selectors.GetValue(set, s =>
-        {
-            try
-            {
-                return new SelectorBox(Objects.Selector(s.Spec?.Selector));
-            }
-            catch (StatusException e)
-            {
-                Log.InvalidSelector(Logger, s.Metadata.NamespaceProperty, s.Metadata.Name, e.Message);
-                return new SelectorBox(null);
-            }
-        }).Selector;
-
-    private sealed record SelectorBox(LabelSelector? Selector);
+        _selectors.Get(set);
 
     private static partial class Log
     {
