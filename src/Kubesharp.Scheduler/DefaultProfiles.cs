@@ -28,7 +28,7 @@ public static class DefaultProfiles
     };
 
     /// <summary>The default plugins, in upstream's order (filters run in this order; the first rejection names the node's reason).</summary>
-    public static IReadOnlyList<IPlugin> Plugins(IKubernetes client) =>
+    public static IReadOnlyList<IPlugin> Plugins(PluginHandle handle) =>
     [
         new NodeUnschedulable(),
         new NodeName(),
@@ -38,8 +38,11 @@ public static class DefaultProfiles
         new NodeResourcesFit(),
         new NodeResourcesBalancedAllocation(),
         new ImageLocality(),
-        new DefaultBinder(client),
+        new DefaultBinder(handle.Client),
     ];
 
-    public static Profile Create(IKubernetes client, string schedulerName = SchedulerName) => new(schedulerName, Plugins(client), Weights);
+    public static Profile Create(PluginHandle handle, string schedulerName = SchedulerName) => new(schedulerName, Plugins(handle), Weights);
+
+    /// <summary>The default profile with no listers (tests, and callers that only bind).</summary>
+    public static Profile Create(IKubernetes client, string schedulerName = SchedulerName) => Create(new PluginHandle(client), schedulerName);
 }

@@ -2,6 +2,7 @@ using k8s;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Events;
 using Kubesharp.Client.LeaderElection;
+using Kubesharp.Scheduler.Framework;
 using Microsoft.Extensions.Logging;
 
 namespace Kubesharp.Scheduler;
@@ -25,8 +26,8 @@ public sealed record SchedulerHostOptions
 
     public SchedulerOptions Scheduler { get; init; } = new();
 
-    /// <summary>Builds the profiles from the client (the binder needs it); the default profile when null.</summary>
-    public Func<IKubernetes, IReadOnlyList<Framework.Profile>>? Profiles { get; init; }
+    /// <summary>Builds the profiles from the plugin handle (client and listers); the default profile when null.</summary>
+    public Func<PluginHandle, IReadOnlyList<Framework.Profile>>? Profiles { get; init; }
 }
 
 /// <summary>
@@ -98,7 +99,8 @@ public sealed partial class SchedulerHost(Kubernetes client, SchedulerHostOption
         var factory = new SharedInformerFactory(new KubernetesListWatchFactory(client), _time, loggers);
         var recorder = new EventRecorder(new KubernetesEventSink(client), new EventRecorderOptions { Component = DefaultProfiles.SchedulerName }, _time, loggers.CreateLogger("events"));
         recorder.Start();
-        var profiles = options.Profiles?.Invoke(client) ?? [DefaultProfiles.Create(client)];
+        var handle = new PluginHandle(client, new InformerObjectLister(factory));
+        var profiles = options.Profiles?.Invoke(handle) ?? [DefaultProfiles.Create(handle)];
         using var scheduler = new Scheduler(client, recorder, _time, loggers, profiles, options.Scheduler);
         try
         {

@@ -1,10 +1,28 @@
 using System.Text.Json;
+using k8s;
+using k8s.Models;
 using Kubesharp.Api.Errors;
 
 namespace Kubesharp.Api.Selectors;
 
 public sealed partial class LabelSelector
 {
+    /// <summary>
+    /// <see cref="FromJson"/> for the client model: <c>metav1.LabelSelectorAsSelector</c>, null matching nothing and
+    /// an empty selector everything.
+    /// </summary>
+    /// <exception cref="StatusException">BadRequest (400): the selector is invalid.</exception>
+    public static LabelSelector FromModel(V1LabelSelector? selector)
+    {
+        if (selector is null)
+        {
+            return Nothing;
+        }
+
+        using var doc = JsonDocument.Parse(KubernetesJson.Serialize(selector));
+        return FromJson(doc.RootElement);
+    }
+
     /// <summary>
     /// The selector a <c>metav1.LabelSelector</c> means (<c>matchLabels</c> and <c>matchExpressions</c>
     /// with In, NotIn, Exists, DoesNotExist), as upstream's <c>LabelSelectorAsSelector</c> builds it for

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Kubesharp.Api.Selectors;
@@ -53,16 +52,7 @@ internal static class Objects
     /// <c>metav1.LabelSelectorAsSelector</c>: null matches nothing, empty matches everything.
     /// </summary>
     /// <exception cref="Kubesharp.Api.Errors.StatusException">The selector is invalid.</exception>
-    public static LabelSelector Selector(V1LabelSelector? selector)
-    {
-        if (selector is null)
-        {
-            return LabelSelector.Nothing;
-        }
-
-        using var doc = JsonDocument.Parse(KubernetesJson.Serialize(selector));
-        return LabelSelector.FromJson(doc.RootElement);
-    }
+    public static LabelSelector Selector(V1LabelSelector? selector) => LabelSelector.FromModel(selector);
 
     public static long Generation(IKubernetesObject<V1ObjectMeta> obj) => obj.Metadata?.Generation ?? 0;
 }
