@@ -1,6 +1,7 @@
 using k8s;
 using Kubesharp.Scheduler.Framework;
 using Kubesharp.Scheduler.Plugins.DefaultBinder;
+using Kubesharp.Scheduler.Plugins.DefaultPreemption;
 using Kubesharp.Scheduler.Plugins.ImageLocality;
 using Kubesharp.Scheduler.Plugins.NodeAffinity;
 using Kubesharp.Scheduler.Plugins.NodeName;
@@ -36,6 +37,7 @@ public static class DefaultProfiles
         new NodeAffinity(),
         new NodePorts(),
         new NodeResourcesFit(),
+        new DefaultPreemption(handle),
         new NodeResourcesBalancedAllocation(),
         new ImageLocality(),
         new DefaultBinder(handle.Client),

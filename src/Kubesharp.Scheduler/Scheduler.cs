@@ -64,6 +64,7 @@ public sealed partial class Scheduler : IDisposable
         Seed = _options.Seed ?? Random.Shared.Next();
         _random = new Random(Seed);
         Cache = new SchedulerCache();
+        Nominator = new Nominator();
         Queue = new SchedulingQueue(time, _options.Queue);
     }
 
@@ -72,6 +73,9 @@ public sealed partial class Scheduler : IDisposable
     public SchedulerCache Cache { get; }
 
     public SchedulingQueue Queue { get; }
+
+    /// <summary>Pending pods nominated to a node by preemption, which filters count on that node.</summary>
+    public Nominator Nominator { get; }
 
     internal Snapshot SnapshotForTests => _snapshot;
 
@@ -168,21 +172,27 @@ public sealed partial class Scheduler : IDisposable
         if (result.Node is null)
         {
             var diagnosis = result.FitError?.Diagnosis;
+            string? nominated = null;
             if (result.FitError is not null)
             {
-                await RunPostFilterAsync(profile, state, pod, result.FitError, cancellationToken).ConfigureAwait(false);
+                nominated = await RunPostFilterAsync(profile, state, pod, result.FitError, cancellationToken).ConfigureAwait(false);
+                if (nominated is not null)
+                {
+                    Nominator.Set(pod, nominated);
+                }
             }
 
             var message = result.FitError?.Message() ?? result.Error?.Message ?? "unknown error";
             var unschedulable = result.FitError is not null || result.Error?.IsRejected == true;
             Interlocked.Increment(ref unschedulable ? ref _attemptsUnschedulable : ref _attemptsError);
             Queue.AddUnschedulable(queued, cycle, diagnosis?.UnschedulablePlugins ?? new HashSet<string>(), error: !unschedulable);
-            await ReportFailureAsync(pod, unschedulable ? "Unschedulable" : "SchedulerError", message, cancellationToken).ConfigureAwait(false);
+            await ReportFailureAsync(pod, unschedulable ? "Unschedulable" : "SchedulerError", message, cancellationToken, nominated).ConfigureAwait(false);
             return;
         }
 
         var node = result.Node;
         Cache.AssumePod(pod, node);
+        Nominator.Delete(pod.Uid);
         var reserved = profile.RunReserve(state, pod, node);
         if (!reserved.IsSuccess)
         {
@@ -252,8 +262,25 @@ public sealed partial class Scheduler : IDisposable
             return new ScheduleResult(null, 0, 0, new FitError(nodes.Count, diagnosis), null);
         }
 
+        var nominated = Nominator.Snapshot();
+        if (NominatedNodeOf(pod) is { } nominatedNode && nodes.FirstOrDefault(n => n.Name == nominatedNode) is { } nominatedInfo
+            && (narrowed is null || narrowed.Contains(nominatedNode)))
+        {
+            // Upstream's evaluateNominatedNode: the node preemption made room on is tried alone first.
+            var status = profile.RunFilterWithNominatedPods(state, pod, nominatedInfo, nominated);
+            if (status.IsSuccess)
+            {
+                return new ScheduleResult(nominatedNode, 1, 1, null, null);
+            }
+
+            if (!status.IsRejected)
+            {
+                return new ScheduleResult(null, 1, 0, null, status);
+            }
+        }
+
         var candidates = narrowed is null ? nodes : [.. nodes.Where(n => narrowed.Contains(n.Name))];
-        var (feasible, evaluated, error) = FindFeasible(profile, state, pod, candidates, diagnosis);
+        var (feasible, evaluated, error) = FindFeasible(profile, state, pod, candidates, diagnosis, nominated);
         if (error is not null)
         {
             return new ScheduleResult(null, evaluated, 0, null, error);
@@ -326,7 +353,10 @@ public sealed partial class Scheduler : IDisposable
         return best;
     }
 
-    private (List<NodeInfo> Feasible, int Evaluated, Status? Error) FindFeasible(Profile profile, CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, FilterDiagnosis diagnosis)
+    private string? NominatedNodeOf(PodInfo pod) =>
+        Nominator.NodeOf(pod.Uid) ?? (string.IsNullOrEmpty(pod.Pod.Status?.NominatedNodeName) ? null : pod.Pod.Status.NominatedNodeName);
+
+    private (List<NodeInfo> Feasible, int Evaluated, Status? Error) FindFeasible(Profile profile, CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes, FilterDiagnosis diagnosis, NominatedPods nominated)
     {
         var count = nodes.Count;
         var wanted = NumFeasibleNodesToFind(profile.PercentageOfNodesToScore != 0 ? profile.PercentageOfNodesToScore : _options.PercentageOfNodesToScore, count);
@@ -338,7 +368,7 @@ public sealed partial class Scheduler : IDisposable
         {
             for (var i = 0; i < count && found < wanted; i++)
             {
-                var status = profile.RunFilter(state, pod, nodes[(start + i) % count]);
+                var status = profile.RunFilterWithNominatedPods(state, pod, nodes[(start + i) % count], nominated);
                 statuses[i] = status;
                 found += status.IsSuccess ? 1 : 0;
                 processed = i + 1;
@@ -354,7 +384,7 @@ public sealed partial class Scheduler : IDisposable
                     return;
                 }
 
-                var status = profile.RunFilter(state, pod, nodes[(start + i) % count]);
+                var status = profile.RunFilterWithNominatedPods(state, pod, nodes[(start + i) % count], nominated);
                 statuses[i] = status;
                 if (status.IsSuccess)
                 {
@@ -399,22 +429,37 @@ public sealed partial class Scheduler : IDisposable
         return (feasible, evaluated, null);
     }
 
-    private static async Task RunPostFilterAsync(Profile profile, CycleState state, PodInfo pod, FitError fitError, CancellationToken cancellationToken)
+    /// <summary>Runs the PostFilter plugins until one succeeds; returns the node to nominate, "" to clear a nomination, null to leave it.</summary>
+    private async Task<string?> RunPostFilterAsync(Profile profile, CycleState state, PodInfo pod, FitError fitError, CancellationToken cancellationToken)
     {
+        var context = new PostFilterContext(profile, _snapshot.Nodes, Nominator.Snapshot());
+        string? nominate = null;
         foreach (var plugin in profile.PostFilters)
         {
-            var (status, nominated) = await plugin.PostFilterAsync(state, pod, fitError.Diagnosis, cancellationToken).ConfigureAwait(false);
-            if (status.IsSuccess)
+            Status status;
+            string? nominated;
+            try
             {
-                _ = nominated;
-                return;
+                (status, nominated) = await plugin.PostFilterAsync(context, state, pod, fitError.Diagnosis, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                (status, nominated) = (Status.Error(plugin.Name, e.Message), null);
             }
 
+            if (status.IsSuccess)
+            {
+                return nominated;
+            }
+
+            nominate = nominated ?? nominate;
             if (status.Message.Length > 0)
             {
                 fitError.Diagnosis.PostFilterMessage = status.Message;
             }
         }
+
+        return nominate;
     }
 
     private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string node, long cycle, CancellationToken cancellationToken)
@@ -451,12 +496,14 @@ public sealed partial class Scheduler : IDisposable
     }
 
     /// <summary>Upstream's handleSchedulingFailure: the FailedScheduling event, and the PodScheduled condition when it changed.</summary>
-    private async Task ReportFailureAsync(PodInfo pod, string reason, string message, CancellationToken cancellationToken)
+    private async Task ReportFailureAsync(PodInfo pod, string reason, string message, CancellationToken cancellationToken, string? nominate = null)
     {
         Log.Unschedulable(_logger, pod.Key, message);
         _recorder.Event(pod.Pod, EventTypes.Warning, "FailedScheduling", message);
         var current = pod.Pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
-        if (current is { Status: "False" } && current.Reason == reason && current.Message == message)
+        var currentNomination = pod.Pod.Status?.NominatedNodeName ?? "";
+        var nominationChanges = nominate is not null && nominate != currentNomination;
+        if (current is { Status: "False" } && current.Reason == reason && current.Message == message && !nominationChanges)
         {
             return;
         }
@@ -470,7 +517,13 @@ public sealed partial class Scheduler : IDisposable
             ["lastProbeTime"] = null,
             ["lastTransitionTime"] = current is { Status: "False" } ? current.LastTransitionTime : _time.GetUtcNow().UtcDateTime,
         };
-        var patch = JsonSerializer.Serialize(new { status = new { conditions = new[] { condition } } }, PatchJson);
+        var status = new Dictionary<string, object?> { ["conditions"] = new[] { condition } };
+        if (nominationChanges)
+        {
+            status["nominatedNodeName"] = nominate!.Length == 0 ? null : nominate;
+        }
+
+        var patch = JsonSerializer.Serialize(new { status }, PatchJson);
         try
         {
             await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), pod.Pod.Metadata.Name, pod.Pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -511,6 +564,10 @@ public sealed partial class Scheduler : IDisposable
         else if (IsResponsibleFor(pod) && pod.Metadata.DeletionTimestamp is null)
         {
             Queue.Add(pod);
+            if (!string.IsNullOrEmpty(pod.Status?.NominatedNodeName))
+            {
+                Nominator.Set(PodInfo.Of(pod), pod.Status.NominatedNodeName);
+            }
         }
     }
 
@@ -521,6 +578,7 @@ public sealed partial class Scheduler : IDisposable
             if (string.IsNullOrEmpty(old.Spec?.NodeName))
             {
                 Queue.Delete(pod);
+                Nominator.Delete(pod.Metadata.Uid ?? "");
             }
 
             Cache.AddOrUpdatePod(pod);
@@ -530,10 +588,15 @@ public sealed partial class Scheduler : IDisposable
             if (pod.Metadata.DeletionTimestamp is not null)
             {
                 Queue.Delete(pod);
+                Nominator.Delete(pod.Metadata.Uid ?? "");
             }
             else
             {
                 Queue.Update(old, pod);
+                if (old.Status?.NominatedNodeName != pod.Status?.NominatedNodeName)
+                {
+                    Nominator.Set(PodInfo.Of(pod), pod.Status?.NominatedNodeName);
+                }
             }
         }
     }
@@ -548,6 +611,7 @@ public sealed partial class Scheduler : IDisposable
         else
         {
             Queue.Delete(pod);
+            Nominator.Delete(pod.Metadata.Uid ?? "");
         }
     }
 

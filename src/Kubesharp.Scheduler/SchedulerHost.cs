@@ -99,7 +99,7 @@ public sealed partial class SchedulerHost(Kubernetes client, SchedulerHostOption
         var factory = new SharedInformerFactory(new KubernetesListWatchFactory(client), _time, loggers);
         var recorder = new EventRecorder(new KubernetesEventSink(client), new EventRecorderOptions { Component = DefaultProfiles.SchedulerName }, _time, loggers.CreateLogger("events"));
         recorder.Start();
-        var handle = new PluginHandle(client, new InformerObjectLister(factory));
+        var handle = new PluginHandle(client, new InformerObjectLister(factory), recorder);
         var profiles = options.Profiles?.Invoke(handle) ?? [DefaultProfiles.Create(handle)];
         using var scheduler = new Scheduler(client, recorder, _time, loggers, profiles, options.Scheduler);
         try

@@ -29,10 +29,21 @@ internal sealed class ClusterObjectReader(IStore store, ResourceTable table, Wat
     public ValueTask<V1ConfigMap?> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         GetAsync<V1ConfigMap>("configmaps", @namespace, name, cancellationToken);
 
-    private async ValueTask<T?> GetAsync<T>(string plural, string? ns, string name, CancellationToken cancellationToken)
+    public ValueTask<V1PriorityClass?> GetPriorityClassAsync(string name, CancellationToken cancellationToken) =>
+        GetAsync<V1PriorityClass>("priorityclasses", null, name, cancellationToken, "scheduling.k8s.io");
+
+    /// <summary>Every PriorityClass, from the watch cache (the Priority admission plugin looks for the global default).</summary>
+    public async ValueTask<IReadOnlyList<V1PriorityClass>> ListPriorityClassesAsync(CancellationToken cancellationToken)
+    {
+        var resource = table.Find("scheduling.k8s.io", "v1", "priorityclasses")!;
+        var loaded = await cache.GetAsync(resource.StoragePrefix, resource.FieldSelectors, cancellationToken);
+        return [.. loaded.Snapshot().Items.Select(o => KubernetesJson.Deserialize<V1PriorityClass>(System.Text.Encoding.UTF8.GetString(o.Json)))];
+    }
+
+    private async ValueTask<T?> GetAsync<T>(string plural, string? ns, string name, CancellationToken cancellationToken, string group = "")
         where T : class
     {
-        var resource = table.Find("", "v1", plural)!;
+        var resource = table.Find(group, "v1", plural)!;
         var key = resource.StorageKey(ns, name);
         var loaded = await cache.GetAsync(resource.StoragePrefix, resource.FieldSelectors, cancellationToken);
         if (loaded.TryGet(key) is { } cached)

@@ -129,6 +129,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             new NodeRestrictionAdmission(),
             new ServiceAccountAdmission(reader, _options.RequireServiceAccounts),
             new DefaultTolerationSeconds(),
+            new PriorityAdmission(reader),
             new CertificateSigningRequestAdmission(),
             new RbacEscalationAdmission(rbac, authorizer),
         ]);
@@ -232,7 +233,36 @@ public sealed class ApiServerHost : IAsyncDisposable
             };
             await _store.CreateAsync(namespaces.StorageKey(null, ns), ObjectJson.ToStorage(obj), null, cancellationToken);
         }
+
+        // Upstream's two system priority classes, which the API server creates at start.
+        var classes = _table.Find("scheduling.k8s.io", "v1", "priorityclasses")!;
+        foreach (var (name, value, description) in SystemPriorityClasses)
+        {
+            var obj = new System.Text.Json.Nodes.JsonObject
+            {
+                ["kind"] = "PriorityClass",
+                ["apiVersion"] = "scheduling.k8s.io/v1",
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = name,
+                    ["uid"] = Guid.NewGuid().ToString(),
+                    ["creationTimestamp"] = ObjectJson.Time(_time.GetUtcNow()),
+                    ["generation"] = 1,
+                },
+                ["value"] = value,
+                ["globalDefault"] = false,
+                ["description"] = description,
+                ["preemptionPolicy"] = "PreemptLowerPriority",
+            };
+            await _store.CreateAsync(classes.StorageKey(null, name), ObjectJson.ToStorage(obj), null, cancellationToken);
+        }
     }
+
+    private static readonly (string Name, long Value, string Description)[] SystemPriorityClasses =
+    [
+        ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+        ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+    ];
 
     private async Task StopAuthFeedsAsync()
     {

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Kubesharp.Client.Cache;
+using Kubesharp.Client.Events;
 
 namespace Kubesharp.Scheduler.Framework;
 
@@ -9,11 +10,14 @@ namespace Kubesharp.Scheduler.Framework;
 /// preemption) and read-only listers of other kinds (namespaces, services, PodDisruptionBudgets, ...) served from
 /// informers the scheduler runs beside its own.
 /// </summary>
-public sealed class PluginHandle(IKubernetes client, IObjectLister? objects = null)
+public sealed class PluginHandle(IKubernetes client, IObjectLister? objects = null, IEventRecorder? recorder = null)
 {
     public IKubernetes Client { get; } = client;
 
     public IObjectLister Objects { get; } = objects ?? new StaticObjectLister();
+
+    /// <summary>The scheduler's event recorder (preemption's <c>Preempted</c> events); null when events are not recorded.</summary>
+    public IEventRecorder? Recorder { get; } = recorder;
 }
 
 /// <summary>Read-only access to cached objects of other kinds. A plugin declares each kind it reads when it is built.</summary>

@@ -15,6 +15,29 @@ public sealed class CycleState
 
     public T? Read<T>(string key)
         where T : class => _data.TryGetValue(key, out var value) ? value as T : null;
+
+    /// <summary>
+    /// A copy that a what-if evaluation (preemption's dry run, nominated pods) may change without touching this one:
+    /// values that are <see cref="IStateData"/> are cloned, others (immutable) shared.
+    /// </summary>
+    public CycleState Clone()
+    {
+        var clone = new CycleState();
+        foreach (var (key, value) in _data)
+        {
+            clone._data[key] = value is IStateData data ? data.Clone() : value;
+        }
+
+        clone.SkipFilter.UnionWith(SkipFilter);
+        clone.SkipScore.UnionWith(SkipScore);
+        return clone;
+    }
+}
+
+/// <summary>Mutable per-cycle data of a plugin: cloned with its <see cref="CycleState"/>.</summary>
+public interface IStateData
+{
+    IStateData Clone();
 }
 
 /// <summary>Every plugin has a constant name: the one configuration enables and weights, and the one failures name.</summary>
@@ -30,16 +53,34 @@ public interface IPreFilterPlugin : IPlugin
     (Status Status, IReadOnlySet<string>? Nodes) PreFilter(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes);
 }
 
+/// <summary>
+/// A PreFilter whose precomputed state depends on the other pods (upstream's PreFilterExtensions): told when a
+/// what-if evaluation adds or removes a pod on a node (preemption removing victims, nominated pods added), so that
+/// its state in <see cref="CycleState"/> (a clone) stays consistent with the changed <see cref="NodeInfo"/>.
+/// </summary>
+public interface IPreFilterExtensions : IPreFilterPlugin
+{
+    Status AddPod(CycleState state, PodInfo podToSchedule, PodInfo podToAdd, NodeInfo node);
+
+    Status RemovePod(CycleState state, PodInfo podToSchedule, PodInfo podToRemove, NodeInfo node);
+}
+
 /// <summary>Says whether one pod may run on one node. Called for many nodes in parallel: must be thread-safe and should not allocate.</summary>
 public interface IFilterPlugin : IPlugin
 {
     Status Filter(CycleState state, PodInfo pod, NodeInfo node);
 }
 
-/// <summary>Runs when no node fits (preemption lives here). Returns the node nominated for the pod, if any.</summary>
+/// <summary>What a PostFilter plugin sees of the failed cycle: the profile that ran it, the snapshot's nodes and the nominated pods.</summary>
+public sealed record PostFilterContext(Profile Profile, IReadOnlyList<NodeInfo> Nodes, NominatedPods Nominated);
+
+/// <summary>
+/// Runs when no node fits (preemption lives here). Success nominates a node for the pod; a rejection's message
+/// ends the pod's FitError message ("preemption: ..."); <c>NominatedNode</c> "" on a rejection clears a stale nomination.
+/// </summary>
 public interface IPostFilterPlugin : IPlugin
 {
-    Task<(Status Status, string? NominatedNode)> PostFilterAsync(CycleState state, PodInfo pod, FilterDiagnosis diagnosis, CancellationToken cancellationToken);
+    Task<(Status Status, string? NominatedNode)> PostFilterAsync(PostFilterContext context, CycleState state, PodInfo pod, FilterDiagnosis diagnosis, CancellationToken cancellationToken);
 }
 
 /// <summary>Runs once per pod before scoring, with the feasible nodes; Skip turns its Score off for this pod.</summary>

@@ -15,6 +15,7 @@ public sealed class Profile
         SchedulerName = schedulerName;
         Plugins = plugins;
         PreFilters = [.. plugins.OfType<IPreFilterPlugin>()];
+        PreFilterExtensions = [.. plugins.OfType<IPreFilterExtensions>()];
         Filters = [.. plugins.OfType<IFilterPlugin>()];
         PostFilters = [.. plugins.OfType<IPostFilterPlugin>()];
         PreScores = [.. plugins.OfType<IPreScorePlugin>()];
@@ -31,6 +32,8 @@ public sealed class Profile
     public IReadOnlyList<IPlugin> Plugins { get; }
 
     public IPreFilterPlugin[] PreFilters { get; }
+
+    public IPreFilterExtensions[] PreFilterExtensions { get; }
 
     public IFilterPlugin[] Filters { get; }
 
@@ -98,6 +101,65 @@ public sealed class Profile
             }
 
             var status = plugin.Filter(state, pod, node);
+            if (!status.IsSuccess)
+            {
+                return status;
+            }
+        }
+
+        return Status.Success;
+    }
+
+    /// <summary>
+    /// Upstream's RunFilterPluginsWithNominatedPods: when pods of equal or higher priority are nominated to the node,
+    /// the filters must pass both with them counted (so that the room preemption made is not taken) and without
+    /// them (they may never arrive, and pod affinity must not rely on them).
+    /// </summary>
+    public Status RunFilterWithNominatedPods(CycleState state, PodInfo pod, NodeInfo node, NominatedPods nominated)
+    {
+        if (!nominated.IsEmpty && AddNominatedPods(state, pod, node, nominated) is { } withNominated)
+        {
+            var status = RunFilter(withNominated.State, pod, withNominated.Node);
+            if (!status.IsSuccess)
+            {
+                return status;
+            }
+        }
+
+        return RunFilter(state, pod, node);
+    }
+
+    /// <summary>Tells every PreFilterExtensions plugin that <paramref name="added"/> now runs on <paramref name="node"/>.</summary>
+    public Status RunPreFilterExtensionAddPod(CycleState state, PodInfo pod, PodInfo added, NodeInfo node)
+    {
+        foreach (var plugin in PreFilterExtensions)
+        {
+            if (state.SkipFilter.Contains(plugin.Name))
+            {
+                continue;
+            }
+
+            var status = plugin.AddPod(state, pod, added, node);
+            if (!status.IsSuccess)
+            {
+                return status;
+            }
+        }
+
+        return Status.Success;
+    }
+
+    /// <summary>Tells every PreFilterExtensions plugin that <paramref name="removed"/> no longer runs on <paramref name="node"/>.</summary>
+    public Status RunPreFilterExtensionRemovePod(CycleState state, PodInfo pod, PodInfo removed, NodeInfo node)
+    {
+        foreach (var plugin in PreFilterExtensions)
+        {
+            if (state.SkipFilter.Contains(plugin.Name))
+            {
+                continue;
+            }
+
+            var status = plugin.RemovePod(state, pod, removed, node);
             if (!status.IsSuccess)
             {
                 return status;
@@ -181,6 +243,32 @@ public sealed class Profile
         {
             Reserves[i].Unreserve(state, pod, node);
         }
+    }
+
+    private (CycleState State, NodeInfo Node)? AddNominatedPods(CycleState state, PodInfo pod, NodeInfo node, NominatedPods nominated)
+    {
+        var pods = nominated.ForNode(node.Name);
+        if (pods.Count == 0)
+        {
+            return null;
+        }
+
+        CycleState? stateCopy = null;
+        NodeInfo? nodeCopy = null;
+        foreach (var other in pods)
+        {
+            if (other.Priority < pod.Priority || other.Uid == pod.Uid)
+            {
+                continue;
+            }
+
+            stateCopy ??= state.Clone();
+            nodeCopy ??= node.Clone();
+            nodeCopy.AddPod(other);
+            RunPreFilterExtensionAddPod(stateCopy, pod, other, nodeCopy);
+        }
+
+        return stateCopy is null ? null : (stateCopy, nodeCopy!);
     }
 
     public async Task<Status> RunBindAsync(CycleState state, PodInfo pod, string node, CancellationToken cancellationToken)
