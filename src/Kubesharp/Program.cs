@@ -6,6 +6,7 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
     ServerCommand.Create(),
     ControllerManagerCommand.Create(),
     SchedulerCommand.Create(),
+    ExplainPlacementCommand.Create(),
     VersionCommand.Create(),
 };
 
