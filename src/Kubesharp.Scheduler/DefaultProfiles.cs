@@ -9,6 +9,7 @@ using Kubesharp.Scheduler.Plugins.NodePorts;
 using Kubesharp.Scheduler.Plugins.NodeResourcesBalancedAllocation;
 using Kubesharp.Scheduler.Plugins.NodeResourcesFit;
 using Kubesharp.Scheduler.Plugins.NodeUnschedulable;
+using Kubesharp.Scheduler.Plugins.PodTopologySpread;
 using Kubesharp.Scheduler.Plugins.TaintToleration;
 
 namespace Kubesharp.Scheduler;
@@ -24,6 +25,7 @@ public static class DefaultProfiles
         [TaintToleration.PluginName] = 3,
         [NodeAffinity.PluginName] = 2,
         [NodeResourcesFit.PluginName] = 1,
+        [PodTopologySpread.PluginName] = 2,
         [NodeResourcesBalancedAllocation.PluginName] = 1,
         [ImageLocality.PluginName] = 1,
     };
@@ -37,6 +39,7 @@ public static class DefaultProfiles
         new NodeAffinity(),
         new NodePorts(),
         new NodeResourcesFit(),
+        new PodTopologySpread(handle),
         new DefaultPreemption(handle),
         new NodeResourcesBalancedAllocation(),
         new ImageLocality(),
