@@ -2,6 +2,7 @@ using k8s;
 using Kubesharp.Scheduler.Framework;
 using Kubesharp.Scheduler.Plugins.DefaultBinder;
 using Kubesharp.Scheduler.Plugins.ImageLocality;
+using Kubesharp.Scheduler.Plugins.InterPodAffinity;
 using Kubesharp.Scheduler.Plugins.NodeAffinity;
 using Kubesharp.Scheduler.Plugins.NodeName;
 using Kubesharp.Scheduler.Plugins.NodePorts;
@@ -23,6 +24,7 @@ public static class DefaultProfiles
         [TaintToleration.PluginName] = 3,
         [NodeAffinity.PluginName] = 2,
         [NodeResourcesFit.PluginName] = 1,
+        [InterPodAffinity.PluginName] = 2,
         [NodeResourcesBalancedAllocation.PluginName] = 1,
         [ImageLocality.PluginName] = 1,
     };
@@ -36,6 +38,7 @@ public static class DefaultProfiles
         new NodeAffinity(),
         new NodePorts(),
         new NodeResourcesFit(),
+        new InterPodAffinity(handle),
         new NodeResourcesBalancedAllocation(),
         new ImageLocality(),
         new DefaultBinder(handle.Client),
