@@ -12,7 +12,10 @@ public sealed record InterPodAffinityArgs
     [JsonPropertyName("hardPodAffinityWeight")]
     public int HardPodAffinityWeight { get; init; } = 1;
 
-    /// <summary>Scores only by the pod's own preferred terms, skipping scoring entirely for a pod without any (large clusters).</summary>
+    /// <summary>
+    /// A pod without preferred (anti-)affinity terms of its own is not scored at all, rather than scored by existing
+    /// pods' terms (saves PreScore's walk over the pods on large clusters); a pod with some is scored as usual.
+    /// </summary>
     [JsonPropertyName("ignorePreferredTermsOfExistingPods")]
     public bool IgnorePreferredTermsOfExistingPods { get; init; }
 
