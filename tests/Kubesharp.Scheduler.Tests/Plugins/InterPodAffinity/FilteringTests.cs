@@ -214,6 +214,31 @@ public sealed class FilteringTests
         Assert.Equal(".NE.", Filter(state));
     }
 
+    [Fact]
+    public void Filter_allocates_nothing()
+    {
+        var plugin = Affinity.Plugin();
+        var state = new CycleState();
+        var nodes = Infos(Pod("e", "app=web", node: "n1"), Pod("g", node: "n3", affinity: Required(anti: [Term(Zone, "app", "web")])));
+        var pod = PodInfo.Of(Pod("p", "app=web", affinity: Required([Term(Region, "app", "web")], [Term(Hostname, "app", "web")])));
+        plugin.PreFilter(state, pod, nodes);
+        Assert.Equal("N.EA", string.Concat(nodes.Select(n => Letter(plugin.Filter(state, pod, n)))));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var fits = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            foreach (var node in nodes)
+            {
+                fits += plugin.Filter(state, pod, node).IsSuccess ? 1 : 0;
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(1000, fits);
+        Assert.True(allocated == 0, $"expected no allocation over 4000 filter calls, got {allocated} bytes");
+    }
+
     private static char Letter(Status status) => status switch
     {
         { IsSuccess: true } => '.',
