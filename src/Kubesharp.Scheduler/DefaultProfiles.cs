@@ -3,6 +3,7 @@ using Kubesharp.Scheduler.Framework;
 using Kubesharp.Scheduler.Plugins.DefaultBinder;
 using Kubesharp.Scheduler.Plugins.DefaultPreemption;
 using Kubesharp.Scheduler.Plugins.ImageLocality;
+using Kubesharp.Scheduler.Plugins.InterPodAffinity;
 using Kubesharp.Scheduler.Plugins.NodeAffinity;
 using Kubesharp.Scheduler.Plugins.NodeName;
 using Kubesharp.Scheduler.Plugins.NodePorts;
@@ -26,6 +27,7 @@ public static class DefaultProfiles
         [NodeAffinity.PluginName] = 2,
         [NodeResourcesFit.PluginName] = 1,
         [PodTopologySpread.PluginName] = 2,
+        [InterPodAffinity.PluginName] = 2,
         [NodeResourcesBalancedAllocation.PluginName] = 1,
         [ImageLocality.PluginName] = 1,
     };
@@ -40,6 +42,7 @@ public static class DefaultProfiles
         new NodePorts(),
         new NodeResourcesFit(),
         new PodTopologySpread(handle),
+        new InterPodAffinity(handle),
         new DefaultPreemption(handle),
         new NodeResourcesBalancedAllocation(),
         new ImageLocality(),
