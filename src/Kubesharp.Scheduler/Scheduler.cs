@@ -555,11 +555,15 @@ public sealed partial class Scheduler : IDisposable
         }
     }
 
+    /// <summary>The plugins whose verdicts depend on the pods already placed (they may change when a pod is placed or relabelled).</summary>
+    private static readonly IReadOnlySet<string> PodPlacementPlugins = new HashSet<string>(StringComparer.Ordinal) { Plugins.InterPodAffinity.InterPodAffinity.PluginName, Plugins.PodTopologySpread.PodTopologySpread.PluginName };
+
     private void OnPodAdd(V1Pod pod)
     {
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
         {
             Cache.AddOrUpdatePod(pod);
+            Queue.MoveToActiveOrBackoff("AssignedPodAdd", PodPlacementPlugins);
         }
         else if (IsResponsibleFor(pod) && pod.Metadata.DeletionTimestamp is null)
         {
@@ -575,13 +579,18 @@ public sealed partial class Scheduler : IDisposable
     {
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
         {
-            if (string.IsNullOrEmpty(old.Spec?.NodeName))
+            var placed = string.IsNullOrEmpty(old.Spec?.NodeName);
+            if (placed)
             {
                 Queue.Delete(pod);
                 Nominator.Delete(pod.Metadata.Uid ?? "");
             }
 
             Cache.AddOrUpdatePod(pod);
+            if (placed || !LabelsEqual(old.Metadata.Labels, pod.Metadata.Labels))
+            {
+                Queue.MoveToActiveOrBackoff(placed ? "AssignedPodAdd" : "AssignedPodUpdate", PodPlacementPlugins);
+            }
         }
         else if (IsResponsibleFor(pod))
         {
@@ -600,6 +609,9 @@ public sealed partial class Scheduler : IDisposable
             }
         }
     }
+
+    private static bool LabelsEqual(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(kv => b!.TryGetValue(kv.Key, out var v) && v == kv.Value));
 
     private void OnPodDelete(V1Pod pod)
     {

@@ -100,4 +100,24 @@ public sealed class QueueTests
         Assert.Equal((1, 0, 0), queue.Pending);
         Assert.Equal("p", await PopName(queue));
     }
+
+    [Fact]
+    public async Task A_pod_placement_event_moves_only_the_pods_rejected_by_plugins_that_count_placed_pods()
+    {
+        using var queue = new SchedulingQueue(_clock);
+        queue.Add(Make.Pod("spread"));
+        queue.Add(Make.Pod("cpu"));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var first = (await queue.PopAsync(bound.Token))!;
+        var second = (await queue.PopAsync(bound.Token))!;
+        var (spread, cpu) = first.Pod.Pod.Metadata.Name == "spread" ? (first, second) : (second, first);
+        queue.AddUnschedulable(spread, queue.SchedulingCycle, new HashSet<string> { "PodTopologySpread" }, error: false);
+        queue.AddUnschedulable(cpu, queue.SchedulingCycle, new HashSet<string> { "NodeResourcesFit" }, error: false);
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        queue.MoveToActiveOrBackoff("AssignedPodAdd", new HashSet<string> { "InterPodAffinity", "PodTopologySpread" });
+
+        Assert.Equal((1, 0, 1), queue.Pending);
+        Assert.Equal("spread", await PopName(queue));
+    }
 }

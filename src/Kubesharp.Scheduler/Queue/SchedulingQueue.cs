@@ -223,6 +223,23 @@ public sealed class SchedulingQueue(TimeProvider time, SchedulingQueueOptions? o
         }
     }
 
+    /// <summary>
+    /// A cluster event only some plugins care about (a coarse form of upstream's queueing hints): the unschedulable
+    /// pods one of <paramref name="plugins"/> rejected go to back-off or active; the others stay. Pods in flight are
+    /// not marked, so a frequent event (every binding) does not send every failing pod to back-off.
+    /// </summary>
+    public void MoveToActiveOrBackoff(string cause, IReadOnlySet<string> plugins)
+    {
+        _ = cause;
+        lock (_lock)
+        {
+            foreach (var queued in _unschedulable.Values.Where(q => q.UnschedulablePlugins.Overlaps(plugins)).ToList())
+            {
+                MoveLocked(queued);
+            }
+        }
+    }
+
     /// <summary>Moves pods whose back-off ended to the active queue, and pods unschedulable for too long back to be tried.</summary>
     public void Flush()
     {

@@ -217,4 +217,31 @@ public sealed class DefaultPreemptionTests
         Assert.Equal((500, 100, 3), (plugin.NumCandidates(5000), plugin.NumCandidates(500), plugin.NumCandidates(3)));
         Assert.Throws<ArgumentException>(() => new DefaultPreemption(new PluginHandle(Offline), new DefaultPreemptionArgs { MinCandidateNodesAbsolute = -1 }));
     }
+
+    [Fact]
+    public void Removing_a_victim_updates_the_affinity_state_of_the_cycle_copy_only()
+    {
+        // The pod refuses to share a host with app=x; the only node holds a low-priority app=x pod.
+        var blocker = Labeled(Make.Pod("blocker", "100m", node: "n1", priority: 0), "x");
+        var node = Make.Info(Make.Node("n1"), blocker);
+        var pod = Make.Pod("p", "100m", priority: 10, spec: s => s.Affinity = new V1Affinity
+        {
+            PodAntiAffinity = new V1PodAntiAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution =
+                [
+                    new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "x" } } },
+                ],
+            },
+        });
+        var (context, state, info) = Prepare(pod, null, node);
+        Assert.Equal(["node(s) didn't match pod anti-affinity rules"], Profile.RunFilter(state, info, node).Reasons);
+
+        var (victims, _, status) = DefaultPreemption.SelectVictimsOnNode(context, state.Clone(), info, node.Clone(), []);
+
+        Assert.True(status.IsSuccess, status.ToString());
+        Assert.Equal(["blocker"], victims.Select(v => v.Pod.Metadata.Name));
+        // The original state still counts the blocker.
+        Assert.False(Profile.RunFilter(state, info, node).IsSuccess);
+    }
 }

@@ -15,7 +15,7 @@ namespace Kubesharp.Scheduler.Plugins.InterPodAffinity;
 /// dictionary look-ups per term and allocates nothing. Namespace selectors read namespaces from the handle's
 /// listers. Thread-safe: Filter and Score only read what PreFilter and PreScore wrote into the cycle state.
 /// </remarks>
-public sealed partial class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
+public sealed partial class InterPodAffinity : IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "InterPodAffinity";
     public const string ReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
@@ -146,6 +146,10 @@ public sealed partial class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, 
     /// <summary>Upstream's PreFilterExtensions.RemovePod: the inverse of <see cref="AddPod"/>.</summary>
     internal static Status RemovePod(CycleState state, PodInfo removed, NodeInfo node) => UpdateWithPod(state, removed, node, -1);
 
+    Status IPreFilterExtensions.AddPod(CycleState state, PodInfo podToSchedule, PodInfo podToAdd, NodeInfo node) => AddPod(state, podToAdd, node);
+
+    Status IPreFilterExtensions.RemovePod(CycleState state, PodInfo podToSchedule, PodInfo podToRemove, NodeInfo node) => RemovePod(state, podToRemove, node);
+
     /// <summary>Copies this plugin's PreFilter state from one cycle state into another (upstream's CycleState.Clone for this plugin).</summary>
     internal static void ClonePreFilterState(CycleState from, CycleState to)
     {
@@ -189,7 +193,7 @@ public sealed partial class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, 
     }
 
     /// <summary>What PreFilter computed for one pod (upstream's preFilterState).</summary>
-    private sealed class PreFilterState
+    private sealed class PreFilterState : IStateData
     {
         public PreFilterState(V1Pod pod, IReadOnlyDictionary<string, string> namespaceLabels, AffinityTerm[] requiredAffinity, AffinityTerm[] requiredAntiAffinity)
         {
@@ -299,6 +303,8 @@ public sealed partial class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, 
             Affinity = Affinity.Clone(),
             AntiAffinity = AntiAffinity.Clone(),
         };
+
+        IStateData IStateData.Clone() => Clone();
 
         private static bool MatchesAll(AffinityTerm[] terms, V1Pod pod)
         {

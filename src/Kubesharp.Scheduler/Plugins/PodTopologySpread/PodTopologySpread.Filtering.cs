@@ -94,6 +94,18 @@ public sealed partial class PodTopologySpread
     /// <summary>Upstream's PreFilterExtensions.RemovePod: the inverse of <see cref="AddPod"/> (preemption's victims).</summary>
     internal static void RemovePod(CycleState state, PodInfo podToSchedule, PodInfo removed, NodeInfo node) => Update(state, podToSchedule.Pod, removed.Pod, node.Node, -1);
 
+    Status IPreFilterExtensions.AddPod(CycleState state, PodInfo podToSchedule, PodInfo podToAdd, NodeInfo node)
+    {
+        AddPod(state, podToSchedule, podToAdd, node);
+        return Status.Success;
+    }
+
+    Status IPreFilterExtensions.RemovePod(CycleState state, PodInfo podToSchedule, PodInfo podToRemove, NodeInfo node)
+    {
+        RemovePod(state, podToSchedule, podToRemove, node);
+        return Status.Success;
+    }
+
     /// <summary>Copies the filter state of <paramref name="from"/> into <paramref name="to"/>, so that AddPod and RemovePod on the copy leave the original alone.</summary>
     internal static void CloneState(CycleState from, CycleState to)
     {
@@ -131,7 +143,7 @@ public sealed partial class PodTopologySpread
     /// What PreFilter counted for Filter (upstream's preFilterState): per constraint, the matching pods per domain of
     /// the eligible nodes (domains with none included), and the smallest count.
     /// </summary>
-    private sealed class FilterState
+    private sealed class FilterState : IStateData
     {
         public FilterState(SpreadConstraint[] constraints, V1Pod pod)
         {
@@ -180,5 +192,7 @@ public sealed partial class PodTopologySpread
         }
 
         public FilterState Clone() => new(this);
+
+        IStateData IStateData.Clone() => Clone();
     }
 }

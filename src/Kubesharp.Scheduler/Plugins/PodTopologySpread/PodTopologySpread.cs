@@ -17,7 +17,7 @@ namespace Kubesharp.Scheduler.Plugins.PodTopologySpread;
 /// <see cref="AddPod"/> and <see cref="RemovePod"/> change a cycle's filter state and must not run beside its Filter
 /// (preemption works on a copy: <see cref="CloneState"/>).
 /// </remarks>
-public sealed partial class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin
+public sealed partial class PodTopologySpread : IPreFilterExtensions, IFilterPlugin, IPreScorePlugin, IScorePlugin
 {
     public const string PluginName = "PodTopologySpread";
     public const string ReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";

@@ -42,11 +42,13 @@ public sealed class ArgsTests
     }
 
     [Fact]
-    public void The_default_profile_runs_it_after_NodeResourcesFit_with_weight_2()
+    public void The_default_profile_runs_it_after_PodTopologySpread_with_weight_2()
     {
         var names = DefaultProfiles.Plugins(new PluginHandle(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" }))).Select(p => p.Name).ToList();
 
-        Assert.Equal(names.IndexOf("NodeResourcesFit") + 1, names.IndexOf(Plugin.PluginName));
+        // Upstream's order: NodeResourcesFit, PodTopologySpread, InterPodAffinity.
+        Assert.Equal(names.IndexOf("PodTopologySpread") + 1, names.IndexOf(Plugin.PluginName));
+        Assert.Equal(names.IndexOf("NodeResourcesFit") + 2, names.IndexOf(Plugin.PluginName));
         Assert.True(names.IndexOf(Plugin.PluginName) < names.IndexOf("NodeResourcesBalancedAllocation"));
         Assert.Equal(2, DefaultProfiles.Weights[Plugin.PluginName]);
     }

@@ -53,7 +53,8 @@ public sealed class IntegrationTests(SchedulerFixture fixture) : IClassFixture<S
             new V1PodAffinityTerm { TopologyKey = Hostname, LabelSelector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "app", OperatorProperty = "DoesNotExist" }] } },
         ])), select);
         var condition = await WaitAsync(apps, "nowhere", p => p.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False"));
-        Assert.Equal("0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.", condition.Message);
+        // Anti-affinity is a verdict preemption could change, but every pod here has the same priority: no victims.
+        Assert.Equal("0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..", condition.Message);
     }
 
     private async Task<string> PlaceAsync(string ns, V1Pod pod, Dictionary<string, string> select)
