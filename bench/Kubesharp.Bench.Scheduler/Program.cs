@@ -17,9 +17,9 @@ foreach (var workload in settings.Selected())
     results.Add(result);
     var name = workload.Name;
     var cpu = result.Cpu;
-    var window = Math.Max(result.Seconds, 0.001);
+    var window = Math.Max(cpu.Wall, 0.001);
     Console.WriteLine($"  {name}: {result.Bound} of {workload.MeasuredPods} measured pods bound in {result.Seconds:0.0} s: {result.PodsPerSecond:0} pods/s (all created after {result.CreateSeconds:0.0} s: {workload.MeasuredPods / result.CreateSeconds:0} creates/s)");
-    Console.WriteLine($"  {name}: CPU over the measurement: scheduler {cpu.Scheduler:0.0} s ({cpu.Scheduler / window:0.00} cores, {PerPod(cpu.Scheduler, result.Bound)} ms/pod), server {cpu.Server:0.0} s ({cpu.Server / window:0.00} cores, {PerPod(cpu.Server, result.Bound)} ms/pod), this driver {cpu.Bench:0.0} s");
+    Console.WriteLine($"  {name}: CPU over the measurement ({cpu.Wall:0.0} s): scheduler {cpu.Scheduler:0.0} s ({cpu.Scheduler / window:0.00} cores, {PerPod(cpu.Scheduler, result.Bound)} ms/pod), server {cpu.Server:0.0} s ({cpu.Server / window:0.00} cores, {PerPod(cpu.Server, result.Bound)} ms/pod), this driver {cpu.Bench:0.0} s");
     Console.WriteLine($"  {name}: scheduler RSS peak {result.SchedulerPeakRssMb:0} MB, at the end {result.SchedulerRssMb:0} MB");
     foreach (var warning in result.Warnings)
     {

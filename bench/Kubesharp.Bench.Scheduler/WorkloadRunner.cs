@@ -8,8 +8,8 @@ using Kubesharp.Testing;
 
 namespace Kubesharp.Bench.Scheduler;
 
-/// <summary>CPU seconds of the three processes over the measured phase.</summary>
-internal sealed record CpuUse(double Scheduler, double Server, double Bench);
+/// <summary>CPU seconds of the three processes over the measured phase, which lasted <see cref="Wall"/> seconds.</summary>
+internal sealed record CpuUse(double Scheduler, double Server, double Bench, double Wall);
 
 /// <summary>
 /// One workload's figures: measured pods bound per second (from the first measured create to the last binding
@@ -85,6 +85,7 @@ internal sealed class WorkloadRunner(string binary, Settings settings)
             await reporting.CancelAsync();
             await reporter;
             var used = Cpu(scheduler, server);
+            var wall = (clock.Elapsed - start).TotalSeconds;
             var boundMeasured = bound.Measured;
             var seconds = boundMeasured > 0 ? (bound.LastMeasuredAt - start).TotalSeconds : 0;
             var peakRss = ProcessStats.PeakRssMegabytes(scheduler.Pid);
@@ -93,7 +94,7 @@ internal sealed class WorkloadRunner(string binary, Settings settings)
             var warnings = Checks.Run(workload, await ListPodsAsync(client, Ns));
             await scheduler.DisposeAsync();
             var ceiling = bindCeiling ? await BindCeiling.RunAsync(client, workload.Nodes, workload.MeasuredPods, Writers) : null;
-            return new WorkloadResult(workload, boundMeasured, seconds, createSeconds, new CpuUse(used.Scheduler - cpu.Scheduler, used.Server - cpu.Server, used.Bench - cpu.Bench), peakRss, rss, warnings, ceiling);
+            return new WorkloadResult(workload, boundMeasured, seconds, createSeconds, new CpuUse(used.Scheduler - cpu.Scheduler, used.Server - cpu.Server, used.Bench - cpu.Bench, wall), peakRss, rss, warnings, ceiling);
         }
         finally
         {
@@ -227,8 +228,8 @@ internal sealed class WorkloadRunner(string binary, Settings settings)
         }
     }
 
-    private static CpuUse Cpu(KubesharpProcess scheduler, KubesharpProcess server) =>
-        new(ProcessStats.CpuSeconds(scheduler.Pid), ProcessStats.CpuSeconds(server.Pid), ProcessStats.CpuSeconds(Environment.ProcessId));
+    private static (double Scheduler, double Server, double Bench) Cpu(KubesharpProcess scheduler, KubesharpProcess server) =>
+        (ProcessStats.CpuSeconds(scheduler.Pid), ProcessStats.CpuSeconds(server.Pid), ProcessStats.CpuSeconds(Environment.ProcessId));
 
     private static void Progress(Workload workload, FormattableString line) =>
         Console.Error.WriteLine($"  [{workload.Name}] {line.ToString(CultureInfo.InvariantCulture)}");
