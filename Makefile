@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run bench-storage bench-api bench-controllers format format-check clean
+.PHONY: all build test run bench-storage bench-api bench-controllers bench-scheduler format format-check clean
 
 all: build
 
@@ -33,6 +33,10 @@ bench-api:
 ## bench-controllers: 1,000 Deployments of 10 replicas against the server on SQLite, created then deleted (DEPLOYMENTS, REPLICAS to change)
 bench-controllers:
 	scripts/bench-controllers.sh $(DEPLOYMENTS) $(REPLICAS)
+
+## bench-scheduler: scheduler_perf-like: 5,000 nodes and 10,000 pods, topology spread and anti-affinity on 1,000 nodes, the bind ceiling (NODES, FEATURE_NODES, INIT_PODS, PODS, WORKLOADS to change)
+bench-scheduler:
+	scripts/bench-scheduler.sh
 
 format:
 	dotnet format Kubesharp.slnx

@@ -13,34 +13,13 @@ using Kubesharp.Testing;
 var binary = Path.GetFullPath(args.Length > 0 ? args[0] : "out/kubesharp");
 var pods = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var dir = Directory.CreateTempSubdirectory("kubesharp-bench-api-").FullName;
-var port = FreePorts.Next();
-var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager", "--disable-scheduler"])
-{
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-})!;
-ChildProcesses.Record(server, "kubesharp-bench");
-server.OutputDataReceived += (_, _) => { };
-server.ErrorDataReceived += (_, _) => { };
-server.BeginOutputReadLine();
-server.BeginErrorReadLine();
+var server = await KubesharpProcess.StartApiServerAsync(binary, dir);
+var port = server.Port;
 try
 {
-    var kubeconfig = Path.Combine(dir, "admin.kubeconfig");
-    var wait = Stopwatch.StartNew();
-    while (!File.Exists(kubeconfig))
-    {
-        if (server.HasExited || wait.Elapsed > TimeSpan.FromSeconds(60))
-        {
-            throw new InvalidOperationException($"kubesharp server did not become ready (exit {(server.HasExited ? server.ExitCode : -1)})");
-        }
-
-        await Task.Delay(50);
-    }
-
     using var http = Client(dir, port);
     var load = new ApiLoad(http);
-    Console.WriteLine($"api-bench: kubesharp server pid {server.Id} on port {port}, SQLite in {dir}; {pods} pods of ~3 KB");
+    Console.WriteLine($"api-bench: kubesharp server pid {server.Pid} on port {port}, SQLite in {dir}; {pods} pods of ~3 KB");
     await load.CreateNamespaceAsync("bench");
 
     var (createRate, createP50, createP99) = await load.CreateClosedLoopAsync("bench", pods, writers: 64);
@@ -49,7 +28,7 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  at 1,000 creates/s: p50 {paced50:0.0} ms, p99 {paced99:0.0} ms"));
     var listMs = await load.ListMillisecondsAsync("bench", expected: pods);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  list of {pods} pods: {listMs:0} ms (best of 3)"));
-    var rss = RssMegabytes(server.Id);
+    var rss = ProcessStats.RssMegabytes(server.Pid);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  server RSS with {pods + 3000} pods stored: {rss:0} MB"));
     var watchRate = await load.WatchDeliveryAsync("bench", watchers: 100, updates: 500);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  100 watchers: {watchRate:0} events/s delivered"));
@@ -65,13 +44,7 @@ try
 }
 finally
 {
-    if (!server.HasExited)
-    {
-        server.Kill(entireProcessTree: true);
-    }
-
-    await server.WaitForExitAsync();
-    ChildProcesses.Forget(server.Id, "kubesharp-bench");
+    await server.DisposeAsync();
     Directory.Delete(dir, recursive: true);
 }
 
@@ -79,19 +52,6 @@ static HttpClient Client(string dir, int port)
 {
     var tls = Path.Combine(dir, "tls");
     return AuthBench.Client(dir, port, X509Certificate2.CreateFromPemFile(Path.Combine(tls, "admin.crt"), Path.Combine(tls, "admin.key")));
-}
-
-static double RssMegabytes(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-    {
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-        {
-            return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        }
-    }
-
-    return 0;
 }
 
 static async Task<double> StorageOnlyAsync(IStore store, string json, int count, int writers)

@@ -5,6 +5,7 @@ using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
 using Kubesharp.Client.Events;
 using Kubesharp.Controllers;
+using Kubesharp.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Kubesharp.Bench.Controllers;
 using Kubesharp.Testing;
@@ -10,38 +9,17 @@ var binary = Path.GetFullPath(args.Length > 0 ? args[0] : "out/kubesharp");
 var deployments = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 var replicas = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
 var dir = Directory.CreateTempSubdirectory("kubesharp-bench-controllers-").FullName;
-var port = FreePorts.Next();
-var server = Process.Start(new ProcessStartInfo(binary, ["server", "--data-dir", dir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager", "--disable-scheduler"])
-{
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-})!;
-ChildProcesses.Record(server, "kubesharp-bench");
-server.OutputDataReceived += (_, _) => { };
-server.ErrorDataReceived += (_, _) => { };
-server.BeginOutputReadLine();
-server.BeginErrorReadLine();
+var server = await KubesharpProcess.StartApiServerAsync(binary, dir);
 try
 {
-    var kubeconfig = Path.Combine(dir, "admin.kubeconfig");
-    var wait = Stopwatch.StartNew();
-    while (!File.Exists(kubeconfig))
-    {
-        if (server.HasExited || wait.Elapsed > TimeSpan.FromSeconds(60))
-        {
-            throw new InvalidOperationException($"kubesharp server did not become ready (exit {(server.HasExited ? server.ExitCode : -1)})");
-        }
-
-        await Task.Delay(50);
-    }
-
+    var kubeconfig = server.AdminKubeconfig;
     await using var bench = await ControllerLoad.StartAsync(kubeconfig);
-    Console.WriteLine($"controllers-bench: kubesharp server pid {server.Id} on port {port}, SQLite in {dir}; {deployments} Deployments of {replicas} replicas, no kubelets");
+    Console.WriteLine($"controllers-bench: kubesharp server pid {server.Pid} on port {server.Port}, SQLite in {dir}; {deployments} Deployments of {replicas} replicas, no kubelets");
     Console.WriteLine($"  controllers {string.Join(", ", bench.ControllerNames)} run in this process (pid {Environment.ProcessId}) through HTTPS: the cm_ figures are this process's, which also sends the benchmark's own requests");
     Console.WriteLine($"  deletion: {(bench.HasGarbageCollector ? "Deployments deleted with propagationPolicy=Background, the garbage collector cascading" : "no garbage collector yet: Deployments and ReplicaSets deleted, then each ReplicaSet's pods by deletecollection")}");
 
     var created = await bench.CreateAsync(deployments, replicas);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {created.Pods} pods created in {created.Seconds:0.0} s: {created.Pods / created.Seconds:0}/s; cm CPU {created.CpuSeconds:0.0} s, cm RSS {created.RssMb:0} MB (peak {ProcessStats.PeakRssMegabytes(Environment.ProcessId):0} MB), server RSS {ProcessStats.RssMegabytes(server.Id):0} MB"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {created.Pods} pods created in {created.Seconds:0.0} s: {created.Pods / created.Seconds:0}/s; cm CPU {created.CpuSeconds:0.0} s, cm RSS {created.RssMb:0} MB (peak {ProcessStats.PeakRssMegabytes(Environment.ProcessId):0} MB), server RSS {ProcessStats.RssMegabytes(server.Pid):0} MB"));
 
     var deleted = await bench.DeleteAsync();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {deleted.Pods} pods deleted in {deleted.Seconds:0.0} s: {deleted.Pods / deleted.Seconds:0}/s; cm CPU {deleted.CpuSeconds:0.0} s"));
@@ -52,12 +30,6 @@ try
 }
 finally
 {
-    if (!server.HasExited)
-    {
-        server.Kill(entireProcessTree: true);
-    }
-
-    await server.WaitForExitAsync();
-    ChildProcesses.Forget(server.Id, "kubesharp-bench");
+    await server.DisposeAsync();
     Directory.Delete(dir, recursive: true);
 }
