@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Kubesharp.Scheduler.Configuration;
@@ -19,7 +20,7 @@ internal static class FieldErrors
 
     public static string Unknown(string path) => $"{path}: unknown field";
 
-    public static string Quote(string text) => JsonSerializer.Serialize(text);
+    public static string Quote(string text) => JsonSerializer.Serialize(text, QuoteJson);
 
     /// <summary>Joins an error a plugin's args check reports (<c>field: detail</c> or a bare detail) under the args' path.</summary>
     public static string Under(string argsPath, string error)
@@ -30,11 +31,35 @@ internal static class FieldErrors
         return isPath ? $"{argsPath}.{error}" : $"{argsPath}: {error}";
     }
 
+    private static readonly JsonSerializerOptions QuoteJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A duration as Go prints it: <c>500ms</c>, <c>15s</c>, <c>1m30s</c>, <c>2h0m0s</c>.</summary>
+    public static string GoDuration(TimeSpan t)
+    {
+        if (t == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
+        var sign = t < TimeSpan.Zero ? "-" : "";
+        t = t.Duration();
+        if (t < TimeSpan.FromSeconds(1))
+        {
+            return sign + t.TotalMilliseconds.ToString("0.######", CultureInfo.InvariantCulture) + "ms";
+        }
+
+        var seconds = (t.Seconds + (t.Ticks % TimeSpan.TicksPerSecond / (double)TimeSpan.TicksPerSecond)).ToString("0.#########", CultureInfo.InvariantCulture) + "s";
+        var hours = (long)t.TotalHours;
+        return sign + (hours > 0 ? $"{hours}h{t.Minutes}m{seconds}" : t.Minutes > 0 ? $"{t.Minutes}m{seconds}" : seconds);
+    }
+
     private static string Value(object? value) => value switch
     {
         null => "null",
         string s => Quote(s),
-        TimeSpan t => Quote(t.ToString("c", CultureInfo.InvariantCulture)),
+        TimeSpan t => Quote(GoDuration(t)),
+        JsonElement { ValueKind: JsonValueKind.String } e => Quote(e.GetString()!),
+        JsonElement e => e.GetRawText(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

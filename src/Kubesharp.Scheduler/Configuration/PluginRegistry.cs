@@ -151,14 +151,11 @@ public sealed class PluginRegistry
 
     private static string DescribeJsonError(JsonException e)
     {
-        var path = e.Path is { Length: > 1 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
+        // System.Text.Json's path ends at the offending property ($.a.b); an unmapped one is an unknown field.
+        var path = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
         if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            // System.Text.Json names the unmapped property in the message, with the path of the object holding it.
-            var start = e.Message.IndexOf('\'', StringComparison.Ordinal);
-            var end = start < 0 ? -1 : e.Message.IndexOf('\'', start + 1);
-            var field = end > start ? e.Message[(start + 1)..end] : "?";
-            return $"{(path is null ? field : path + "." + field)}: unknown field";
+            return $"{path ?? "?"}: unknown field";
         }
 
         return path is null ? $"Invalid value: {e.Message}" : $"{path}: Invalid value: {e.Message}";

@@ -62,11 +62,9 @@ public static class SchedulerConfigurationLoader
         }
 
         var errors = new List<string>();
+        // Validation runs on what decoded (the rest defaulted), so that one run names every problem.
         var settings = new Decoder(errors).Root(json);
-        if (errors.Count == 0)
-        {
-            Validate(settings, errors);
-        }
+        Validate(settings, errors);
 
         var profiles = new List<ResolvedProfile>();
         if (errors.Count == 0)
@@ -422,7 +420,7 @@ public static class SchedulerConfigurationLoader
 
             if (v.ValueKind != JsonValueKind.String)
             {
-                errors.Add(FieldErrors.Invalid(Join(path, name), v.GetRawText(), "must be a string"));
+                errors.Add(FieldErrors.Invalid(Join(path, name), v, "must be a string"));
                 return null;
             }
 
@@ -441,7 +439,7 @@ public static class SchedulerConfigurationLoader
                 case JsonValueKind.False:
                     return false;
                 default:
-                    errors.Add(FieldErrors.Invalid(Join(path, name), value.Value.GetRawText(), "must be a boolean"));
+                    errors.Add(FieldErrors.Invalid(Join(path, name), value.Value, "must be a boolean"));
                     return null;
             }
         }
@@ -468,7 +466,7 @@ public static class SchedulerConfigurationLoader
 
             if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var number))
             {
-                errors.Add(FieldErrors.Invalid(Join(path, name), v.GetRawText(), "must be an integer"));
+                errors.Add(FieldErrors.Invalid(Join(path, name), v, "must be an integer"));
                 return null;
             }
 
@@ -479,7 +477,7 @@ public static class SchedulerConfigurationLoader
         {
             if (Field(obj, name) is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Number) } v)
             {
-                errors.Add(FieldErrors.Invalid(Join(path, name), v.GetRawText(), "must be a number"));
+                errors.Add(FieldErrors.Invalid(Join(path, name), v, "must be a number"));
             }
         }
 
