@@ -64,10 +64,12 @@ public static class SchedulerConfigurationLoader
         var errors = new List<string>();
         // Validation runs on what decoded (the rest defaulted), so that one run names every problem.
         var settings = new Decoder(errors).Root(json);
+        var decoded = errors.Count == 0;
         Validate(settings, errors);
 
+        // The profiles are resolved when everything decoded: a half-read plugin list would only add confusing errors.
         var profiles = new List<ResolvedProfile>();
-        if (errors.Count == 0)
+        if (decoded)
         {
             for (var i = 0; i < settings.Profiles.Count; i++)
             {

@@ -86,6 +86,11 @@ public sealed class ValidationTests
         var errors = Errors(Header + "percentageOfNodesToScore: 101\npodInitialBackoffSeconds: 0\nbogus: true\n");
 
         Assert.Equal(3, errors.Count);
+
+        var both = Errors(Header + "percentageOfNodesToScore: 101\nprofiles:\n- plugins:\n    score:\n      enabled:\n      - name: NodeName\n");
+        Assert.Equal(
+            ["percentageOfNodesToScore: Invalid value: 101: not in valid range [0-100]", "profiles[0].plugins.score.enabled[0].name: Invalid value: \"NodeName\": plugin does not extend the score extension point"],
+            both);
     }
 
     [Fact]
