@@ -5,6 +5,7 @@ using Kubesharp.Client.Cache;
 using Kubesharp.Client.Events;
 using Kubesharp.Scheduler.Cache;
 using Kubesharp.Scheduler.Framework;
+using Kubesharp.Scheduler.Metrics;
 using Kubesharp.Scheduler.Plugins.ImageLocality;
 using Kubesharp.Scheduler.Queue;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,9 @@ public sealed record SchedulerOptions
     public int PercentageOfNodesToScore { get; init; }
 
     public SchedulingQueueOptions Queue { get; init; } = new();
+
+    /// <summary>Where attempts and pending pods are reported (<c>/metrics</c>); none when null.</summary>
+    public SchedulerMetrics? Metrics { get; init; }
 }
 
 /// <summary>Where a pod went, or why it went nowhere.</summary>
@@ -66,6 +70,7 @@ public sealed partial class Scheduler : IDisposable
         Cache = new SchedulerCache();
         Nominator = new Nominator();
         Queue = new SchedulingQueue(time, _options.Queue);
+        _options.Metrics?.Track(Queue);
     }
 
     public int Seed { get; }
@@ -153,11 +158,16 @@ public sealed partial class Scheduler : IDisposable
         }
     }
 
-    public void Dispose() => Queue.Dispose();
+    public void Dispose()
+    {
+        _options.Metrics?.Untrack(Queue);
+        Queue.Dispose();
+    }
 
     /// <summary>One scheduling cycle for one pod; the binding cycle runs in the background.</summary>
     internal async Task ScheduleOneAsync(QueuedPod queued, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         var pod = queued.Pod;
         if (pod.Pod.Metadata.DeletionTimestamp is not null || !_profiles.TryGetValue(pod.Pod.Spec?.SchedulerName ?? DefaultProfiles.SchedulerName, out var profile))
         {
@@ -184,7 +194,7 @@ public sealed partial class Scheduler : IDisposable
 
             var message = result.FitError?.Message() ?? result.Error?.Message ?? "unknown error";
             var unschedulable = result.FitError is not null || result.Error?.IsRejected == true;
-            Interlocked.Increment(ref unschedulable ? ref _attemptsUnschedulable : ref _attemptsError);
+            CountAttempt(unschedulable ? AttemptResult.Unschedulable : AttemptResult.Error, profile, started);
             Queue.AddUnschedulable(queued, cycle, diagnosis?.UnschedulablePlugins ?? new HashSet<string>(), error: !unschedulable);
             await ReportFailureAsync(pod, unschedulable ? "Unschedulable" : "SchedulerError", message, cancellationToken, nominated).ConfigureAwait(false);
             return;
@@ -198,7 +208,7 @@ public sealed partial class Scheduler : IDisposable
         {
             profile.RunUnreserve(state, pod, node);
             Cache.ForgetPod(pod.Uid);
-            Interlocked.Increment(ref _attemptsError);
+            CountAttempt(AttemptResult.Error, profile, started);
             Queue.AddUnschedulable(queued, cycle, new HashSet<string> { reserved.Plugin }, error: !reserved.IsRejected);
             await ReportFailureAsync(pod, reserved.IsRejected ? "Unschedulable" : "SchedulerError", reserved.Message, cancellationToken).ConfigureAwait(false);
             return;
@@ -212,14 +222,14 @@ public sealed partial class Scheduler : IDisposable
                 // Waiting pods are not supported yet: a Wait is treated as a refusal, retried with back-off.
                 profile.RunUnreserve(state, pod, node);
                 Cache.ForgetPod(pod.Uid);
-                Interlocked.Increment(ref _attemptsError);
+                CountAttempt(AttemptResult.Error, profile, started);
                 Queue.AddUnschedulable(queued, cycle, new HashSet<string> { permit.Name }, error: true);
                 await ReportFailureAsync(pod, "SchedulerError", status.Message, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
 
-        var binding = BindAsync(profile, state, queued, node, cycle, cancellationToken);
+        var binding = BindAsync(profile, state, queued, node, cycle, started, cancellationToken);
         lock (_bindings)
         {
             _inFlight.Add(binding);
@@ -462,7 +472,7 @@ public sealed partial class Scheduler : IDisposable
         return nominate;
     }
 
-    private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string node, long cycle, CancellationToken cancellationToken)
+    private async Task BindAsync(Profile profile, CycleState state, QueuedPod queued, string node, long cycle, long started, CancellationToken cancellationToken)
     {
         var pod = queued.Pod;
         Status status;
@@ -479,20 +489,40 @@ public sealed partial class Scheduler : IDisposable
         {
             Cache.FinishBinding(pod.Uid);
             Queue.Done(queued);
-            Interlocked.Increment(ref _attemptsScheduled);
+            CountAttempt(AttemptResult.Scheduled, profile, started);
+            _options.Metrics?.PodScheduled(queued.Attempts);
             _recorder.Event(pod.Pod, EventTypes.Normal, "Scheduled", $"Successfully assigned {pod.Key} to {node}");
             return;
         }
 
         profile.RunUnreserve(state, pod, node);
         Cache.ForgetPod(pod.Uid);
-        Interlocked.Increment(ref _attemptsError);
+        CountAttempt(AttemptResult.Error, profile, started);
         Log.BindFailed(_logger, pod.Key, node, status.Message);
 
         // The assumed pod no longer holds its node's resources: other pods may fit now.
         Queue.MoveAllToActiveOrBackoff("AssignedPodDelete");
         Queue.AddUnschedulable(queued, cycle, new HashSet<string>(), error: true);
         await ReportFailureAsync(pod, "SchedulerError", status.Message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts an attempt (<see cref="Attempts"/> and the metrics); <paramref name="started"/> is when the pod was popped.</summary>
+    private void CountAttempt(AttemptResult result, Profile profile, long started)
+    {
+        switch (result)
+        {
+            case AttemptResult.Scheduled:
+                Interlocked.Increment(ref _attemptsScheduled);
+                break;
+            case AttemptResult.Unschedulable:
+                Interlocked.Increment(ref _attemptsUnschedulable);
+                break;
+            default:
+                Interlocked.Increment(ref _attemptsError);
+                break;
+        }
+
+        _options.Metrics?.Attempted(result, profile.SchedulerName, _time.GetElapsedTime(started));
     }
 
     /// <summary>Upstream's handleSchedulingFailure: the FailedScheduling event, and the PodScheduled condition when it changed.</summary>

@@ -3,6 +3,28 @@ namespace Kubesharp.Scheduler.Framework;
 /// <summary>A score plugin and its weight in a profile.</summary>
 public sealed record WeightedScorer(IScorePlugin Plugin, long Weight);
 
+/// <summary>The plugins of a profile per extension point, in the order they run.</summary>
+public sealed record ProfilePoints
+{
+    public IReadOnlyList<IPreFilterPlugin> PreFilters { get; init; } = [];
+
+    public IReadOnlyList<IFilterPlugin> Filters { get; init; } = [];
+
+    public IReadOnlyList<IPostFilterPlugin> PostFilters { get; init; } = [];
+
+    public IReadOnlyList<IPreScorePlugin> PreScores { get; init; } = [];
+
+    public IReadOnlyList<IScorePlugin> Scorers { get; init; } = [];
+
+    public IReadOnlyList<IReservePlugin> Reserves { get; init; } = [];
+
+    public IReadOnlyList<IPermitPlugin> Permits { get; init; } = [];
+
+    public IReadOnlyList<IPreBindPlugin> PreBinds { get; init; } = [];
+
+    public IReadOnlyList<IBindPlugin> Binders { get; init; } = [];
+}
+
 /// <summary>
 /// One scheduler profile (upstream's framework instance): the plugins enabled at each extension point, in order,
 /// and the score weights. <c>spec.schedulerName</c> picks the profile. Running a point is a loop over its plugins;
@@ -24,6 +46,28 @@ public sealed class Profile
         Permits = [.. plugins.OfType<IPermitPlugin>()];
         PreBinds = [.. plugins.OfType<IPreBindPlugin>()];
         Binders = [.. plugins.OfType<IBindPlugin>()];
+        PercentageOfNodesToScore = percentageOfNodesToScore;
+    }
+
+    /// <summary>
+    /// A profile whose plugins are listed per extension point (what a KubeSchedulerConfiguration resolves to): a
+    /// plugin runs only at the points it is listed at, in the listed order. <paramref name="weights"/> has an entry
+    /// per scorer.
+    /// </summary>
+    public Profile(string schedulerName, ProfilePoints points, IReadOnlyDictionary<string, long> weights, int percentageOfNodesToScore = 0)
+    {
+        SchedulerName = schedulerName;
+        PreFilters = [.. points.PreFilters];
+        PreFilterExtensions = [.. points.PreFilters.OfType<IPreFilterExtensions>()];
+        Filters = [.. points.Filters];
+        PostFilters = [.. points.PostFilters];
+        PreScores = [.. points.PreScores];
+        Scorers = [.. points.Scorers.Select(p => new WeightedScorer(p, weights.GetValueOrDefault(p.Name, 1)))];
+        Reserves = [.. points.Reserves];
+        Permits = [.. points.Permits];
+        PreBinds = [.. points.PreBinds];
+        Binders = [.. points.Binders];
+        Plugins = [.. new IPlugin[][] { PreFilters, Filters, PostFilters, PreScores, [.. points.Scorers], Reserves, Permits, PreBinds, Binders }.SelectMany(p => p).Distinct()];
         PercentageOfNodesToScore = percentageOfNodesToScore;
     }
 

@@ -4,6 +4,8 @@ using Kubesharp.Controllers;
 using Kubesharp.Controllers.CertificateSigning;
 using Kubesharp.Controllers.Tokens;
 using Kubesharp.Scheduler;
+using Kubesharp.Scheduler.Configuration;
+using Kubesharp.Scheduler.Metrics;
 using Kubesharp.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -52,6 +54,15 @@ internal static class ServerCommand
         {
             Description = "Do not run the scheduler in this process (run `kubesharp scheduler` elsewhere).",
         };
+        var schedulerConfig = new Option<string?>("--scheduler-config")
+        {
+            Description = "A KubeSchedulerConfiguration file for the in-process scheduler (as kubesharp scheduler --config reads it).",
+        };
+        var schedulerPort = new Option<int>("--scheduler-secure-port")
+        {
+            Description = "Port of the in-process scheduler's /metrics and /healthz (plain HTTP on --bind-address, like kubesharp scheduler --secure-port); 0 disables it.",
+            DefaultValueFactory = _ => SchedulerServing.DefaultPort,
+        };
         var tokenAuthFile = new Option<string?>("--token-auth-file")
         {
             Description = "A CSV file of static bearer tokens: token,user,uid,\"group1,group2\" (upstream's format).",
@@ -66,18 +77,46 @@ internal static class ServerCommand
             disableAgent,
             disableControllerManager,
             disableScheduler,
+            schedulerConfig,
+            schedulerPort,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ApiServerOptions { DataDir = parse.GetValue(dataDir)!, BindAddress = parse.GetValue(bindAddress)!, Port = parse.GetValue(port), TokenAuthFile = parse.GetValue(tokenAuthFile) },
             parse.GetValue(datastore)!,
             !parse.GetValue(disableControllerManager),
             !parse.GetValue(disableScheduler),
+            parse.GetValue(schedulerConfig),
+            parse.GetValue(schedulerPort),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, bool runScheduler, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, bool runScheduler, string? schedulerConfigFile, int schedulerPort, CancellationToken cancellationToken)
     {
+        // The scheduler's configuration and metrics endpoint first: a bad file or a taken port stops the server before anything starts.
+        var schedulerMetrics = new SchedulerMetrics();
+        var schedulerOptions = new SchedulerHostOptions { Scheduler = new SchedulerOptions { Metrics = schedulerMetrics } };
+        if (runScheduler && schedulerConfigFile is not null)
+        {
+            try
+            {
+                schedulerOptions = SchedulerConfigurationLoader.LoadFile(schedulerConfigFile).ToHostOptions(schedulerOptions);
+            }
+            catch (SchedulerConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        }
+
+        var (schedulerServing, servingFailed) = runScheduler ? await SchedulerCommand.StartServingAsync(serverOptions.BindAddress, schedulerPort, schedulerMetrics, cancellationToken) : (null, false);
+        if (servingFailed)
+        {
+            return 1;
+        }
+
+        await using var schedulerEndpoint = schedulerServing;
+
         var dataDir = serverOptions.DataDir;
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => o.SingleLine = true)
@@ -142,7 +181,7 @@ internal static class ServerCommand
             if (runScheduler)
             {
                 // Through the API with its own identity (system:kube-scheduler), like any scheduler.
-                scheduler = SchedulerHost.FromKubeconfig(Path.Combine(dataDir, "scheduler.kubeconfig"), new SchedulerHostOptions(), loggerFactory);
+                scheduler = SchedulerHost.FromKubeconfig(Path.Combine(dataDir, "scheduler.kubeconfig"), schedulerOptions, loggerFactory);
                 await scheduler.StartAsync(stop.Token);
             }
 
