@@ -5,13 +5,13 @@ using Kubesharp.Scheduler.Plugins.DefaultBinder;
 using Kubesharp.Scheduler.Plugins.DefaultPreemption;
 using Kubesharp.Scheduler.Plugins.ImageLocality;
 using Kubesharp.Scheduler.Plugins.InterPodAffinity;
-using Kubesharp.Scheduler.Plugins.PodTopologySpread;
 using Kubesharp.Scheduler.Plugins.NodeAffinity;
 using Kubesharp.Scheduler.Plugins.NodeName;
 using Kubesharp.Scheduler.Plugins.NodePorts;
 using Kubesharp.Scheduler.Plugins.NodeResourcesBalancedAllocation;
 using Kubesharp.Scheduler.Plugins.NodeResourcesFit;
 using Kubesharp.Scheduler.Plugins.NodeUnschedulable;
+using Kubesharp.Scheduler.Plugins.PodTopologySpread;
 using Kubesharp.Scheduler.Plugins.TaintToleration;
 
 namespace Kubesharp.Scheduler.Configuration;
