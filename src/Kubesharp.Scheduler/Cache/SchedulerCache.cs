@@ -15,6 +15,11 @@ public sealed class SchedulerCache
     private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (PodInfo Pod, string Node, bool Assumed, bool Bound)> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _imageNodes = new(StringComparer.Ordinal);
+
+    // Upstream's headNode list: every node name, most recently changed first, so that a snapshot copies what changed
+    // since its generation without looking at the others. A removed node stays as a node-less entry (a tombstone).
+    private readonly LinkedList<(string Name, NodeInfo Info)> _recent = new();
+    private readonly Dictionary<string, LinkedListNode<(string Name, NodeInfo Info)>> _recentByName = new(StringComparer.Ordinal);
     private long _generation;
 
     public int NodeCount
@@ -86,7 +91,7 @@ public sealed class SchedulerCache
             }
 
             info.RemoveNode();
-            info.Generation = ++_generation;
+            BumpLocked(name, info);
             if (info.Pods.Count == 0)
             {
                 _nodes.Remove(name);
@@ -179,36 +184,41 @@ public sealed class SchedulerCache
                 return;
             }
 
-            var changed = false;
-            foreach (var (name, info) in _nodes)
+            var structural = false;
+            for (var entry = _recent.First; entry is not null && entry.Value.Info.Generation > snapshot.Generation; entry = entry.Next)
             {
-                if (info.Node is null)
+                var (name, info) = entry.Value;
+                if (info.Node is null || !ReferenceEquals(_nodes.GetValueOrDefault(name), info))
                 {
+                    structural |= snapshot.ByName.Remove(name);
                     continue;
                 }
 
-                if (!snapshot.ByName.TryGetValue(name, out var copy) || copy.Generation != info.Generation)
-                {
-                    snapshot.ByName[name] = info.Clone();
-                    changed = true;
-                }
+                structural |= !snapshot.Replace(name, info.Clone());
             }
 
-            foreach (var name in snapshot.ByName.Keys.ToList())
-            {
-                if (!_nodes.TryGetValue(name, out var info) || info.Node is null)
-                {
-                    snapshot.ByName.Remove(name);
-                    changed = true;
-                }
-            }
-
-            if (changed || snapshot.Nodes.Count != snapshot.ByName.Count)
+            if (structural)
             {
                 snapshot.Rebuild();
             }
 
             snapshot.Generation = _generation;
+        }
+    }
+
+    /// <summary>Marks <paramref name="info"/> changed: a new generation, and first in the list snapshots walk.</summary>
+    private void BumpLocked(string name, NodeInfo info)
+    {
+        info.Generation = ++_generation;
+        if (_recentByName.TryGetValue(name, out var entry))
+        {
+            _recent.Remove(entry);
+            entry.Value = (name, info);
+            _recent.AddFirst(entry);
+        }
+        else
+        {
+            _recentByName[name] = _recent.AddFirst((name, info));
         }
     }
 
@@ -219,7 +229,7 @@ public sealed class SchedulerCache
             _nodes[name] = info = new NodeInfo();
         }
 
-        info.Generation = ++_generation;
+        BumpLocked(name, info);
         return info;
     }
 
@@ -242,7 +252,7 @@ public sealed class SchedulerCache
         }
 
         info.RemovePod(uid);
-        info.Generation = ++_generation;
+        BumpLocked(node, info);
         if (info.Node is null && info.Pods.Count == 0)
         {
             _nodes.Remove(node);
@@ -290,7 +300,7 @@ public sealed class SchedulerCache
             if (!SameStates(states, info.ImageStates))
             {
                 info.SetImageStates(states);
-                info.Generation = ++_generation;
+                BumpLocked(info.Name, info);
             }
         }
     }
@@ -322,14 +332,39 @@ public sealed class SchedulerCache
 /// <summary>The nodes as one scheduling cycle sees them: cloned from the cache, read without locks.</summary>
 public sealed class Snapshot
 {
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private NodeInfo[] _nodes = [];
+
     internal Dictionary<string, NodeInfo> ByName { get; } = new(StringComparer.Ordinal);
 
     internal long Generation { get; set; } = -1;
 
     /// <summary>The nodes in a stable order (by name), which the round-robin start index walks.</summary>
-    public IReadOnlyList<NodeInfo> Nodes { get; private set; } = [];
+    public IReadOnlyList<NodeInfo> Nodes => _nodes;
 
     public NodeInfo? Get(string name) => ByName.GetValueOrDefault(name);
 
-    internal void Rebuild() => Nodes = [.. ByName.Values.OrderBy(n => n.Name, StringComparer.Ordinal)];
+    /// <summary>Puts a newer copy of a node in place; false when the node is new (the order must then be rebuilt).</summary>
+    internal bool Replace(string name, NodeInfo info)
+    {
+        var known = ByName.ContainsKey(name);
+        ByName[name] = info;
+        if (known && _index.TryGetValue(name, out var i))
+        {
+            _nodes[i] = info;
+            return true;
+        }
+
+        return false;
+    }
+
+    internal void Rebuild()
+    {
+        _nodes = [.. ByName.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => n.Value)];
+        _index.Clear();
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            _index[_nodes[i].Name] = i;
+        }
+    }
 }
