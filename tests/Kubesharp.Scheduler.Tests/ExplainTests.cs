@@ -1,4 +1,3 @@
-using k8s;
 using k8s.Models;
 using Kubesharp.Scheduler.Explain;
 using Kubesharp.Scheduler.Framework;
@@ -7,7 +6,7 @@ namespace Kubesharp.Scheduler.Tests;
 
 public sealed class ExplainTests
 {
-    private static readonly Profile Profile = DefaultProfiles.Create(new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" }));
+    private static readonly Profile Profile = DefaultProfiles.Create(Offline.Client);
 
     [Fact]
     public void Every_rejecting_filter_of_every_node_is_shown_and_the_feasible_nodes_are_scored_per_plugin()

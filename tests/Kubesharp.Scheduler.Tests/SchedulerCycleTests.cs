@@ -1,44 +1,20 @@
-using k8s;
 using k8s.Models;
-using Kubesharp.Client.Events;
 using Kubesharp.Scheduler.Framework;
-using Kubesharp.Testing.Client;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubesharp.Scheduler.Tests;
 
 public sealed class SchedulerCycleTests
 {
-    private sealed class NoEvents : IEventRecorder
-    {
-        public void Event(V1ObjectReference involvedObject, string type, string reason, string message)
-        {
-        }
-    }
-
-    private static Scheduler NewScheduler(int seed = 42)
-    {
-        var client = new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-        return new Scheduler(client, new NoEvents(), new FakeClock(), NullLoggerFactory.Instance, [DefaultProfiles.Create(client)], new SchedulerOptions { Seed = seed });
-    }
-
-    private static ScheduleResult Schedule(Scheduler scheduler, V1Pod pod)
-    {
-        var profile = DefaultProfiles.Create(new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" }));
-        scheduler.Cache.UpdateSnapshot(scheduler.SnapshotForTests);
-        return scheduler.SchedulePod(profile, new CycleState(), PodInfo.Of(pod));
-    }
-
     [Fact]
     public void The_least_allocated_fitting_node_wins()
     {
-        using var scheduler = NewScheduler();
+        using var scheduler = Offline.NewScheduler();
         scheduler.Cache.AddOrUpdateNode(Make.Node("busy"));
         scheduler.Cache.AddOrUpdateNode(Make.Node("idle"));
         scheduler.Cache.AddOrUpdateNode(Make.Node("small", cpu: "1"));
         scheduler.Cache.AddOrUpdatePod(Make.Pod("running", "2", "4Gi", node: "busy"));
 
-        var result = Schedule(scheduler, Make.Pod("p", "1500m", "1Gi"));
+        var result = Offline.Schedule(scheduler, Make.Pod("p", "1500m", "1Gi"));
 
         Assert.Equal(("idle", 3, 2), (result.Node, result.Evaluated, result.Feasible));
     }
@@ -46,31 +22,31 @@ public sealed class SchedulerCycleTests
     [Fact]
     public void An_assumed_pod_counts_against_its_node_until_forgotten()
     {
-        using var scheduler = NewScheduler();
+        using var scheduler = Offline.NewScheduler();
         scheduler.Cache.AddOrUpdateNode(Make.Node("n1", cpu: "2"));
         var first = PodInfo.Of(Make.Pod("first", "1500m"));
         scheduler.Cache.AssumePod(first, "n1");
 
-        var second = Schedule(scheduler, Make.Pod("second", "1"));
+        var second = Offline.Schedule(scheduler, Make.Pod("second", "1"));
         Assert.Null(second.Node);
         Assert.Equal("0/1 nodes are available: 1 Insufficient cpu.", second.FitError!.Message());
 
         scheduler.Cache.ForgetPod(first.Uid);
-        Assert.Equal("n1", Schedule(scheduler, Make.Pod("third", "1")).Node);
+        Assert.Equal("n1", Offline.Schedule(scheduler, Make.Pod("third", "1")).Node);
     }
 
     [Fact]
     public void No_nodes_is_upstreams_error_and_every_rejection_is_counted_by_reason()
     {
-        using var scheduler = NewScheduler();
-        Assert.Equal(FitError.NoNodesAvailable, Schedule(scheduler, Make.Pod("p")).Error!.Message);
+        using var scheduler = Offline.NewScheduler();
+        Assert.Equal(FitError.NoNodesAvailable, Offline.Schedule(scheduler, Make.Pod("p")).Error!.Message);
 
         scheduler.Cache.AddOrUpdateNode(Make.Node("a", cpu: "1"));
         scheduler.Cache.AddOrUpdateNode(Make.Node("b", cpu: "1"));
         scheduler.Cache.AddOrUpdateNode(Make.Node("c", taints: [new V1Taint { Key = "dedicated", Value = "db", Effect = "NoSchedule" }]));
         scheduler.Cache.AddOrUpdateNode(Make.Node("d", unschedulable: true));
 
-        var result = Schedule(scheduler, Make.Pod("p", "2"));
+        var result = Offline.Schedule(scheduler, Make.Pod("p", "2"));
 
         Assert.Equal("0/4 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) were unschedulable, 2 Insufficient cpu.", result.FitError!.Message());
     }
@@ -80,13 +56,13 @@ public sealed class SchedulerCycleTests
     {
         static string[] Placements(int seed)
         {
-            using var scheduler = NewScheduler(seed);
+            using var scheduler = Offline.NewScheduler(seed);
             for (var i = 0; i < 8; i++)
             {
                 scheduler.Cache.AddOrUpdateNode(Make.Node($"n{i}"));
             }
 
-            return [.. Enumerable.Range(0, 20).Select(i => Schedule(scheduler, Make.Pod($"p{i}")).Node!)];
+            return [.. Enumerable.Range(0, 20).Select(i => Offline.Schedule(scheduler, Make.Pod($"p{i}")).Node!)];
         }
 
         var a = Placements(7);

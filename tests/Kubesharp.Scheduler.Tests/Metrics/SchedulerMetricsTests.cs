@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using k8s;
-using k8s.Models;
-using Kubesharp.Client.Events;
 using Kubesharp.Scheduler.Configuration;
 using Kubesharp.Scheduler.Framework;
 using Kubesharp.Scheduler.Metrics;
@@ -13,13 +11,6 @@ namespace Kubesharp.Scheduler.Tests.Metrics;
 
 public sealed class SchedulerMetricsTests
 {
-    private sealed class NoEvents : IEventRecorder
-    {
-        public void Event(V1ObjectReference involvedObject, string type, string reason, string message)
-        {
-        }
-    }
-
     /// <summary>Binds without the API (completes at once, so the binding cycle has ended when ScheduleOneAsync returns).</summary>
     private sealed class InstantBinder : IBindPlugin
     {
@@ -45,7 +36,7 @@ public sealed class SchedulerMetricsTests
             registry: registry);
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
         var metrics = new SchedulerMetrics();
-        var scheduler = new Scheduler(client, new NoEvents(), new FakeClock(), NullLoggerFactory.Instance, config.CreateProfiles(new PluginHandle(client)), new SchedulerOptions { Seed = 1, Metrics = metrics });
+        var scheduler = new Scheduler(client, new Offline.NoEvents(), new FakeClock(), NullLoggerFactory.Instance, config.CreateProfiles(new PluginHandle(client)), new SchedulerOptions { Seed = 1, Metrics = metrics });
         return (scheduler, metrics);
     }
 

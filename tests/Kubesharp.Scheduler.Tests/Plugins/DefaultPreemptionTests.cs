@@ -1,4 +1,3 @@
-using k8s;
 using k8s.Models;
 using Kubesharp.Scheduler.Framework;
 using Kubesharp.Scheduler.Plugins.DefaultPreemption;
@@ -7,9 +6,7 @@ namespace Kubesharp.Scheduler.Tests.Plugins;
 
 public sealed class DefaultPreemptionTests
 {
-    private static readonly Kubernetes Offline = new(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-
-    private static readonly Profile Profile = DefaultProfiles.Create(Offline);
+    private static readonly Profile Profile = DefaultProfiles.Create(Offline.Client);
 
     private static (PostFilterContext Context, CycleState State, PodInfo Pod) Prepare(V1Pod pod, NominatedPods? nominated, params NodeInfo[] nodes)
     {
@@ -173,7 +170,7 @@ public sealed class DefaultPreemptionTests
         diagnosis.NodeToStatus["b"] = Status.Unschedulable("NodeResourcesFit", "Insufficient cpu");
         diagnosis.NodeToStatus["c"] = Status.Unresolvable("NodeAffinity", "node(s) didn't match Pod's node affinity/selector");
 
-        var (status, nominated) = await new DefaultPreemption(new PluginHandle(Offline)).PostFilterAsync(context, state, pod, diagnosis, CancellationToken.None);
+        var (status, nominated) = await new DefaultPreemption(new PluginHandle(Offline.Client)).PostFilterAsync(context, state, pod, diagnosis, CancellationToken.None);
 
         Assert.Equal(Code.Unschedulable, status.Code);
         Assert.Equal("preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.", status.Message);
@@ -213,9 +210,9 @@ public sealed class DefaultPreemptionTests
             ["minCandidateNodesPercentage: Invalid value: 101: not in valid range [0, 100]", "minCandidateNodesAbsolute: Invalid value: -1: not in valid range [0, inf)"],
             new DefaultPreemptionArgs { MinCandidateNodesPercentage = 101, MinCandidateNodesAbsolute = -1 }.Validate());
         Assert.Single(new DefaultPreemptionArgs { MinCandidateNodesPercentage = 0, MinCandidateNodesAbsolute = 0 }.Validate());
-        var plugin = new DefaultPreemption(new PluginHandle(Offline));
+        var plugin = new DefaultPreemption(new PluginHandle(Offline.Client));
         Assert.Equal((500, 100, 3), (plugin.NumCandidates(5000), plugin.NumCandidates(500), plugin.NumCandidates(3)));
-        Assert.Throws<ArgumentException>(() => new DefaultPreemption(new PluginHandle(Offline), new DefaultPreemptionArgs { MinCandidateNodesAbsolute = -1 }));
+        Assert.Throws<ArgumentException>(() => new DefaultPreemption(new PluginHandle(Offline.Client), new DefaultPreemptionArgs { MinCandidateNodesAbsolute = -1 }));
     }
 
     [Fact]

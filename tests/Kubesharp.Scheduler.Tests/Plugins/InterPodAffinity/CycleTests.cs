@@ -1,9 +1,5 @@
-using k8s;
 using k8s.Models;
-using Kubesharp.Client.Events;
 using Kubesharp.Scheduler.Framework;
-using Kubesharp.Testing.Client;
-using Microsoft.Extensions.Logging.Abstractions;
 using static Kubesharp.Scheduler.Tests.Plugins.InterPodAffinity.Affinity;
 
 namespace Kubesharp.Scheduler.Tests.Plugins.InterPodAffinity;
@@ -11,17 +7,9 @@ namespace Kubesharp.Scheduler.Tests.Plugins.InterPodAffinity;
 /// <summary>Whole scheduling cycles with the default profile, as <c>SchedulerCycleTests</c> runs them.</summary>
 public sealed class CycleTests
 {
-    private sealed class NoEvents : IEventRecorder
-    {
-        public void Event(V1ObjectReference involvedObject, string type, string reason, string message)
-        {
-        }
-    }
-
     private static Scheduler NewScheduler()
     {
-        var client = new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-        var scheduler = new Scheduler(client, new NoEvents(), new FakeClock(), NullLoggerFactory.Instance, [DefaultProfiles.Create(client)], new SchedulerOptions { Seed = 42 });
+        var scheduler = Offline.NewScheduler();
         foreach (var name in new[] { "a", "b", "c" })
         {
             scheduler.Cache.AddOrUpdateNode(Make.Node(name));
@@ -32,10 +20,8 @@ public sealed class CycleTests
 
     private static ScheduleResult Schedule(Scheduler scheduler, V1Pod pod)
     {
-        var profile = DefaultProfiles.Create(new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" }));
-        scheduler.Cache.UpdateSnapshot(scheduler.SnapshotForTests);
+        var result = Offline.Schedule(scheduler, pod);
         var info = PodInfo.Of(pod);
-        var result = scheduler.SchedulePod(profile, new CycleState(), info);
         if (result.Node is not null)
         {
             scheduler.Cache.AssumePod(info, result.Node);

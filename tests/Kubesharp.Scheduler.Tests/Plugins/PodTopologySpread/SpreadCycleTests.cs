@@ -1,9 +1,5 @@
-using k8s;
 using k8s.Models;
-using Kubesharp.Client.Events;
 using Kubesharp.Scheduler.Framework;
-using Kubesharp.Testing.Client;
-using Microsoft.Extensions.Logging.Abstractions;
 using static Kubesharp.Scheduler.Tests.Plugins.PodTopologySpread.SpreadCluster;
 using Plugin = Kubesharp.Scheduler.Plugins.PodTopologySpread.PodTopologySpread;
 
@@ -12,26 +8,6 @@ namespace Kubesharp.Scheduler.Tests.Plugins.PodTopologySpread;
 /// <summary>Whole scheduling cycles with the default profile, as <see cref="SchedulerCycleTests"/> runs them.</summary>
 public sealed class SpreadCycleTests
 {
-    private sealed class NoEvents : IEventRecorder
-    {
-        public void Event(V1ObjectReference involvedObject, string type, string reason, string message)
-        {
-        }
-    }
-
-    private static Scheduler NewScheduler()
-    {
-        var client = new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-        return new Scheduler(client, new NoEvents(), new FakeClock(), NullLoggerFactory.Instance, [DefaultProfiles.Create(client)], new SchedulerOptions { Seed = 42 });
-    }
-
-    private static ScheduleResult Schedule(Scheduler scheduler, V1Pod pod)
-    {
-        var profile = DefaultProfiles.Create(new Kubernetes(new KubernetesClientConfiguration { Host = "https://127.0.0.1:1" }));
-        scheduler.Cache.UpdateSnapshot(scheduler.SnapshotForTests);
-        return scheduler.SchedulePod(profile, new CycleState(), PodInfo.Of(pod));
-    }
-
     private static V1Pod Web(int i)
     {
         var pod = Pod("app=web", Constraint(1, "topology.kubernetes.io/zone", Plugin.DoNotSchedule, new V1LabelSelector { MatchLabels = Labels("app=web") }));
@@ -43,7 +19,7 @@ public sealed class SpreadCycleTests
     [Fact]
     public void Six_pods_of_one_constraint_spread_two_per_zone()
     {
-        using var scheduler = NewScheduler();
+        using var scheduler = Offline.NewScheduler();
         var zoneOf = new Dictionary<string, string>();
         foreach (var zone in new[] { "z1", "z2", "z3" })
         {
@@ -63,7 +39,7 @@ public sealed class SpreadCycleTests
         for (var i = 0; i < 6; i++)
         {
             var pod = Web(i);
-            var result = Schedule(scheduler, pod);
+            var result = Offline.Schedule(scheduler, pod);
             Assert.True(result.Node is not null, $"web-{i}: {result.FitError?.Message() ?? result.Error?.ToString()}");
             scheduler.Cache.AssumePod(PodInfo.Of(pod), result.Node);
             placed.Add(zoneOf[result.Node]);
@@ -75,7 +51,7 @@ public sealed class SpreadCycleTests
     [Fact]
     public void Unsatisfiable_spread_is_reported_with_upstreams_reasons()
     {
-        using var scheduler = NewScheduler();
+        using var scheduler = Offline.NewScheduler();
         scheduler.Cache.AddOrUpdateNode(Make.Node("zoned", labels: new Dictionary<string, string> { [Host] = "zoned", ["topology.kubernetes.io/zone"] = "z1" }));
         scheduler.Cache.AddOrUpdateNode(Make.Node("unzoned"));
         scheduler.Cache.AddOrUpdatePod(Existing("w0@zoned app=web"));
@@ -83,7 +59,7 @@ public sealed class SpreadCycleTests
         // One zone where two are wanted: the global minimum is 0, so a second pod in z1 would make a skew of 2.
         var pod = Pod("app=web", Constraint(1, "topology.kubernetes.io/zone", Plugin.DoNotSchedule, new V1LabelSelector { MatchLabels = Labels("app=web") }, minDomains: 2));
 
-        var result = Schedule(scheduler, pod);
+        var result = Offline.Schedule(scheduler, pod);
 
         Assert.Equal(
             "0/2 nodes are available: 1 node(s) didn't match pod topology spread constraints, 1 node(s) didn't match pod topology spread constraints (missing required label).",
