@@ -54,6 +54,8 @@ public sealed class DefaultPreemption : IPostFilterPlugin
     public const string NoVictims = "No preemption victims found for incoming pod";
     public const string NotHelpful = "Preemption is not helpful for scheduling";
 
+    private static readonly Status NoVictimsStatus = Status.Unresolvable(PluginName, NoVictims);
+
     private readonly PluginHandle _handle;
     private readonly DefaultPreemptionArgs _args;
     private readonly Random _random;
@@ -159,6 +161,14 @@ public sealed class DefaultPreemption : IPostFilterPlugin
         for (var i = 0; i < potential.Count; i++)
         {
             var node = potential[(offset + i) % potential.Count];
+            if (!HasLowerPriorityPod(node, pod.Priority))
+            {
+                // What SelectVictimsOnNode would say, without copying the node and the cycle state first (on a
+                // cluster of equal priorities every unschedulable pod would otherwise copy them for every node).
+                statuses[node.Name] = NoVictimsStatus;
+                continue;
+            }
+
             var (victims, violations, status) = SelectVictimsOnNode(context, state.Clone(), pod, node.Clone(), pdbs);
             if (status.IsSuccess)
             {
@@ -188,7 +198,7 @@ public sealed class DefaultPreemption : IPostFilterPlugin
         var potential = node.Pods.Where(p => p.Priority < pod.Priority).ToList();
         if (potential.Count == 0)
         {
-            return ([], 0, Status.Unresolvable(PluginName, NoVictims));
+            return ([], 0, NoVictimsStatus);
         }
 
         foreach (var victim in potential)
@@ -306,6 +316,19 @@ public sealed class DefaultPreemption : IPostFilterPlugin
         }
 
         return remaining.First();
+    }
+
+    private static bool HasLowerPriorityPod(NodeInfo node, int priority)
+    {
+        foreach (var other in node.Pods)
+        {
+            if (other.Priority < priority)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Upstream's MoreImportantPod: higher priority first, then the one that started earlier.</summary>
