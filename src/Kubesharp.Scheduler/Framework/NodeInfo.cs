@@ -29,6 +29,9 @@ public sealed class NodeInfo
 
     public IReadOnlyList<PodInfo> Pods => _pods;
 
+    /// <summary>The pods as a span: what the plugins that walk every pod of every node iterate (no enumerator, no interface calls).</summary>
+    public ReadOnlySpan<PodInfo> PodSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pods);
+
     public IReadOnlyList<HostPort> UsedPorts => _usedPorts;
 
     public Resource Requested { get; private set; } = new();

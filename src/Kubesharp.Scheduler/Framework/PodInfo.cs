@@ -51,6 +51,9 @@ public sealed class PodInfo
 
     public bool HasRequiredAntiAffinity { get; }
 
+    /// <summary>InterPodAffinity's parsed terms of this pod, computed once on first use (upstream keeps them in PodInfo too).</summary>
+    internal object? ParsedAffinity { get; set; }
+
     public static PodInfo Of(V1Pod pod) => new(pod);
 
     private static Resource ComputeRequests(V1PodSpec? spec, bool nonZero)

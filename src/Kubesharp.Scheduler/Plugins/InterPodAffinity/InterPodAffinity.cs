@@ -75,7 +75,7 @@ public sealed partial class InterPodAffinity : IPreFilterExtensions, IFilterPlug
                 continue;
             }
 
-            foreach (var existing in node.Pods)
+            foreach (var existing in node.PodSpan)
             {
                 if (existing.HasRequiredAntiAffinity)
                 {
@@ -93,7 +93,7 @@ public sealed partial class InterPodAffinity : IPreFilterExtensions, IFilterPlug
                     continue;
                 }
 
-                foreach (var existing in node.Pods)
+                foreach (var existing in node.PodSpan)
                 {
                     s.CountIncoming(existing.Pod, node.Node, 1);
                 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using k8s.Models;
 using Kubesharp.Api.Errors;
 using Kubesharp.Api.Selectors;
@@ -15,10 +14,6 @@ internal sealed class PodAffinityTerms
     public static readonly PodAffinityTerms None = new([], [], [], [], null);
 
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
-
-    // Keyed by the PodInfo instance (a pod update builds a new one), so an entry lives as long as the pod's info
-    // does and parsing happens once per pod version, not once per cycle; the table is thread-safe.
-    private static readonly ConditionalWeakTable<PodInfo, PodAffinityTerms> Parsed = [];
 
     private PodAffinityTerms(AffinityTerm[] requiredAffinity, AffinityTerm[] requiredAntiAffinity, AffinityTerm[] preferredAffinity, AffinityTerm[] preferredAntiAffinity, string? error)
     {
@@ -43,7 +38,21 @@ internal sealed class PodAffinityTerms
     /// </summary>
     public string? Error { get; }
 
-    public static PodAffinityTerms Of(PodInfo pod) => pod.HasAffinity ? Parsed.GetValue(pod, static p => Parse(p.Pod)) : None;
+    public static PodAffinityTerms Of(PodInfo pod)
+    {
+        if (!pod.HasAffinity)
+        {
+            return None;
+        }
+
+        // A race computes the same terms twice at worst: they depend on the pod alone.
+        if (pod.ParsedAffinity is not PodAffinityTerms terms)
+        {
+            pod.ParsedAffinity = terms = Parse(pod.Pod);
+        }
+
+        return terms;
+    }
 
     /// <summary>A label map as the selectors read it, without copying the usual <see cref="Dictionary{TKey, TValue}"/>.</summary>
     public static IReadOnlyDictionary<string, string> LabelsOf(IDictionary<string, string>? labels) => labels switch

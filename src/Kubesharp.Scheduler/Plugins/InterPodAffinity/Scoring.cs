@@ -40,7 +40,7 @@ public sealed partial class InterPodAffinity
                 continue;
             }
 
-            foreach (var existing in node.Pods)
+            foreach (var existing in node.PodSpan)
             {
                 if (hasPreferred || existing.HasAffinity)
                 {

@@ -43,7 +43,7 @@ public sealed partial class PodTopologySpread
                 if (c.IncludesNode(pod.Pod, node))
                 {
                     var value = node.Metadata.Labels[c.TopologyKey];
-                    s.Counts[i][value] = s.Counts[i].GetValueOrDefault(value) + CountMatching(info.Pods, c.Selector, pod.Pod.Metadata.NamespaceProperty);
+                    s.Counts[i][value] = s.Counts[i].GetValueOrDefault(value) + CountMatching(info.PodSpan, c.Selector, pod.Pod.Metadata.NamespaceProperty);
                 }
             }
         }

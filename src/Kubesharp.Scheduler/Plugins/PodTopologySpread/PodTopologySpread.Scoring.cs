@@ -85,7 +85,7 @@ public sealed partial class PodTopologySpread
                 // Only domains of feasible nodes are counted; the node-less hostname map skips itself here.
                 if (s.Counts[i].TryGetValue(value, out var count) && c.IncludesNode(pod.Pod, node))
                 {
-                    s.Counts[i][value] = count + CountMatching(info.Pods, c.Selector, ns);
+                    s.Counts[i][value] = count + CountMatching(info.PodSpan, c.Selector, ns);
                 }
             }
         }
@@ -118,7 +118,7 @@ public sealed partial class PodTopologySpread
             }
 
             long count = c.TopologyKey == LabelHostname
-                ? CountMatching(node.Pods, c.Selector, pod.Pod.Metadata.NamespaceProperty)
+                ? CountMatching(node.PodSpan, c.Selector, pod.Pod.Metadata.NamespaceProperty)
                 : s.Counts[i].GetValueOrDefault(value);
 
             // maxSkew - 1 is added so that a larger tolerated skew waters down the differences between domains.

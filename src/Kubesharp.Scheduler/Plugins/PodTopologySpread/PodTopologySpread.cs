@@ -92,7 +92,7 @@ public sealed partial class PodTopologySpread : IPreFilterExtensions, IFilterPlu
     }
 
     /// <summary>Pods of <paramref name="ns"/> that are not terminating and that <paramref name="selector"/> matches (upstream's <c>countPodsMatchSelector</c>).</summary>
-    internal static int CountMatching(IReadOnlyList<PodInfo> pods, LabelSelector selector, string? ns)
+    internal static int CountMatching(ReadOnlySpan<PodInfo> pods, LabelSelector selector, string? ns)
     {
         var count = 0;
         foreach (var info in pods)
