@@ -4,6 +4,7 @@ using k8s;
 using k8s.Exceptions;
 using k8s.Models;
 using Kubesharp.Scheduler;
+using Kubesharp.Scheduler.Configuration;
 using Kubesharp.Scheduler.Explain;
 using Kubesharp.Scheduler.Framework;
 
@@ -22,6 +23,7 @@ internal static class ExplainPlacementCommand
         var ns = new Option<string>("--namespace", "-n") { Description = "The pod's namespace.", DefaultValueFactory = _ => "default" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig to read the cluster with (default: $KUBECONFIG, then ~/.kube/config)." };
         var output = new Option<string>("--output", "-o") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        var config = new Option<string?>("--config") { Description = "The scheduler's KubeSchedulerConfiguration file, to replay the pod's own profile (default: upstream's default profile)." };
         output.AcceptOnlyFromAmong("text", "json");
         var command = new Command("explain-placement", "Show, node by node and plugin by plugin, why the scheduler places a pod where it does or nowhere.")
         {
@@ -29,25 +31,21 @@ internal static class ExplainPlacementCommand
             ns,
             kubeconfig,
             output,
+            config,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(pod)!, parse.GetValue(ns)!, parse.GetValue(kubeconfig), parse.GetValue(output)!, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(pod)!, parse.GetValue(ns)!, parse.GetValue(kubeconfig), parse.GetValue(output)!, parse.GetValue(config), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string name, string ns, string? kubeconfig, string output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string name, string ns, string? kubeconfig, string output, string? configFile, CancellationToken cancellationToken)
     {
         try
         {
+            var configuration = configFile is null ? SchedulerConfiguration.Default() : SchedulerConfigurationLoader.LoadFile(configFile);
             var config = kubeconfig is null ? KubernetesClientConfiguration.BuildDefaultConfig() : KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
             using var client = new Kubernetes(config);
             var pod = await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
             var schedulerName = pod.Spec?.SchedulerName ?? DefaultProfiles.SchedulerName;
-            if (schedulerName != DefaultProfiles.SchedulerName)
-            {
-                await Console.Error.WriteLineAsync($"error: pod {ns}/{name} asks for scheduler \"{schedulerName}\"; only the default profile can be replayed");
-                return 1;
-            }
-
             var nodes = await client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
             var pods = await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: cancellationToken);
             var objects = new StaticObjectLister();
@@ -61,7 +59,13 @@ internal static class ExplainPlacementCommand
                 objects.Add(obj);
             }
 
-            var profile = DefaultProfiles.Create(new PluginHandle(client, objects));
+            var profile = configuration.CreateProfiles(new PluginHandle(client, objects)).FirstOrDefault(p => p.SchedulerName == schedulerName);
+            if (profile is null)
+            {
+                await Console.Error.WriteLineAsync($"error: pod {ns}/{name} asks for scheduler \"{schedulerName}\", which is no profile of {configFile ?? "the default configuration"}");
+                return 1;
+            }
+
             var explanation = PlacementExplainer.Explain(profile, nodes.Items, pods.Items, pod);
             Console.Write(output == "json" ? JsonSerializer.Serialize(explanation, Json) + Environment.NewLine : PlacementExplainer.Format(explanation));
             return 0;
@@ -71,7 +75,7 @@ internal static class ExplainPlacementCommand
             await Console.Error.WriteLineAsync($"error: {(int)e.Response.StatusCode}: {e.Response.Content}");
             return 1;
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or HttpRequestException)
+        catch (Exception e) when (e is KubeConfigException or IOException or HttpRequestException or SchedulerConfigurationException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;
