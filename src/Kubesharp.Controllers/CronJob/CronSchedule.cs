@@ -1,5 +1,5 @@
-using System.Globalization;
 using Cronos;
+using Kubesharp.Api;
 
 namespace Kubesharp.Controllers.CronJob;
 
@@ -55,7 +55,7 @@ internal sealed class CronSchedule
         const string Every = "@every ";
         if (spec.StartsWith(Every, StringComparison.Ordinal))
         {
-            if (!TryParseGoDuration(spec[Every.Length..].Trim(), out var delay))
+            if (!GoDuration.TryParse(spec[Every.Length..].Trim(), out var delay))
             {
                 error = $"failed to parse duration {spec[Every.Length..]}";
                 return null;
@@ -121,70 +121,5 @@ internal sealed class CronSchedule
         }
 
         return _expression.GetNextOccurrence(after.ToUniversalTime(), Zone);
-    }
-
-    /// <summary>Go's <c>time.ParseDuration</c>: a sequence of decimal numbers with units ns, us (µs), ms, s, m, h.</summary>
-    internal static bool TryParseGoDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        var s = text;
-        var negative = false;
-        if (s.Length > 0 && s[0] is '+' or '-')
-        {
-            negative = s[0] == '-';
-            s = s[1..];
-        }
-
-        if (s == "0")
-        {
-            return true;
-        }
-
-        if (s.Length == 0)
-        {
-            return false;
-        }
-
-        double ticks = 0;
-        var i = 0;
-        while (i < s.Length)
-        {
-            var start = i;
-            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
-            {
-                i++;
-            }
-
-            if (i == start || !double.TryParse(s[start..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-            {
-                return false;
-            }
-
-            var unitStart = i;
-            while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.')
-            {
-                i++;
-            }
-
-            double? scale = s[unitStart..i] switch
-            {
-                "ns" => 0.01,
-                "us" or "µs" or "μs" => 10,
-                "ms" => TimeSpan.TicksPerMillisecond,
-                "s" => TimeSpan.TicksPerSecond,
-                "m" => TimeSpan.TicksPerMinute,
-                "h" => TimeSpan.TicksPerHour,
-                _ => null,
-            };
-            if (scale is null)
-            {
-                return false;
-            }
-
-            ticks += value * scale.Value;
-        }
-
-        duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
-        return true;
     }
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Kubesharp.Api;
 
 namespace Kubesharp.Scheduler.Configuration;
 
@@ -355,82 +355,12 @@ internal sealed class ConfigurationDecoder(List<string> errors)
             return null;
         }
 
-        if (!TryParseDuration(text, out var duration))
+        if (!GoDuration.TryParse(text, out var duration))
         {
             errors.Add(FieldErrors.Invalid(Join(path, name), text, "must be a duration such as 15s, 1m30s or 500ms"));
             return null;
         }
 
         return duration;
-    }
-
-    /// <summary>Go's time.ParseDuration (metav1.Duration's format): optionally signed, units h, m, s, ms, us, µs, ns.</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        var rest = text.AsSpan();
-        var negative = rest.StartsWith("-");
-        if (negative || rest.StartsWith("+"))
-        {
-            rest = rest[1..];
-        }
-
-        if (rest.SequenceEqual("0"))
-        {
-            return true;
-        }
-
-        if (rest.IsEmpty)
-        {
-            return false;
-        }
-
-        var ticks = 0.0;
-        while (!rest.IsEmpty)
-        {
-            var digits = 0;
-            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
-            {
-                digits++;
-            }
-
-            if (digits == 0 || !double.TryParse(rest[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-            {
-                return false;
-            }
-
-            rest = rest[digits..];
-            var unit = 0;
-            while (unit < rest.Length && !char.IsAsciiDigit(rest[unit]) && rest[unit] != '.')
-            {
-                unit++;
-            }
-
-            double? scale = rest[..unit] switch
-            {
-                "h" => TimeSpan.TicksPerHour,
-                "m" => TimeSpan.TicksPerMinute,
-                "s" => TimeSpan.TicksPerSecond,
-                "ms" => TimeSpan.TicksPerMillisecond,
-                "us" or "µs" or "μs" => TimeSpan.TicksPerMicrosecond,
-                "ns" => TimeSpan.TicksPerMicrosecond / 1000.0,
-                _ => null,
-            };
-            if (scale is null)
-            {
-                return false;
-            }
-
-            ticks += value * scale.Value;
-            rest = rest[unit..];
-        }
-
-        if (ticks > TimeSpan.MaxValue.Ticks)
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
-        return true;
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using k8s.Exceptions;
+using Kubesharp.Api;
 using Kubesharp.Controllers;
 using Microsoft.Extensions.Logging;
 
@@ -118,53 +118,6 @@ internal static class ControllerManagerCommand
 
         result.AddError($"invalid duration \"{text}\" (use for example 15s, 1m, 500ms)");
         return default;
-    }
-}
-
-/// <summary>Go's time.ParseDuration for the units flags use: h, m, s, ms; several may follow one another (<c>1m30s</c>).</summary>
-internal static class GoDuration
-{
-    public static bool TryParse(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        var rest = text.AsSpan().Trim();
-        if (rest.IsEmpty)
-        {
-            return false;
-        }
-
-        while (!rest.IsEmpty)
-        {
-            var digits = 0;
-            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
-            {
-                digits++;
-            }
-
-            if (digits == 0 || !double.TryParse(rest[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-            {
-                return false;
-            }
-
-            rest = rest[digits..];
-            var unit = rest.StartsWith("ms") ? "ms" : rest.IsEmpty ? "" : rest[..1].ToString();
-            duration += unit switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "m" => TimeSpan.FromMinutes(value),
-                "h" => TimeSpan.FromHours(value),
-                _ => TimeSpan.MinValue,
-            };
-            if (unit.Length == 0 || duration < TimeSpan.Zero)
-            {
-                return false;
-            }
-
-            rest = rest[unit.Length..];
-        }
-
-        return true;
     }
 }
 

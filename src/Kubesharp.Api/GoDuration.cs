@@ -1,7 +1,12 @@
-namespace Kubesharp.Api.Protobuf;
+using System.Globalization;
 
-/// <summary>Go's <c>time.Duration.String()</c>, the JSON form of <c>metav1.Duration</c>: <c>1h2m3.5s</c>, <c>1.5ms</c>, <c>0s</c>.</summary>
-internal static class GoDuration
+namespace Kubesharp.Api;
+
+/// <summary>
+/// Go's durations, as <c>metav1.Duration</c>, component flags and configuration files write them: <see cref="Format"/>
+/// is <c>time.Duration.String()</c> (<c>1h2m3.5s</c>, <c>1.5ms</c>, <c>0s</c>), <see cref="TryParse"/> is <c>time.ParseDuration</c>.
+/// </summary>
+public static class GoDuration
 {
     /// <summary>Formats a duration given in nanoseconds exactly as Go does.</summary>
     public static string Format(long nanoseconds)
@@ -103,5 +108,75 @@ internal static class GoDuration
             buffer[--w] = (char)('0' + (v % 10));
             v /= 10;
         }
+    }
+
+    /// <summary>Go's time.ParseDuration (metav1.Duration's format): optionally signed, units h, m, s, ms, us, µs, ns.</summary>
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var rest = text.AsSpan();
+        var negative = rest.StartsWith("-");
+        if (negative || rest.StartsWith("+"))
+        {
+            rest = rest[1..];
+        }
+
+        if (rest.SequenceEqual("0"))
+        {
+            return true;
+        }
+
+        if (rest.IsEmpty)
+        {
+            return false;
+        }
+
+        var ticks = 0.0;
+        while (!rest.IsEmpty)
+        {
+            var digits = 0;
+            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
+            {
+                digits++;
+            }
+
+            if (digits == 0 || !double.TryParse(rest[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            {
+                return false;
+            }
+
+            rest = rest[digits..];
+            var unit = 0;
+            while (unit < rest.Length && !char.IsAsciiDigit(rest[unit]) && rest[unit] != '.')
+            {
+                unit++;
+            }
+
+            double? scale = rest[..unit] switch
+            {
+                "h" => TimeSpan.TicksPerHour,
+                "m" => TimeSpan.TicksPerMinute,
+                "s" => TimeSpan.TicksPerSecond,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "us" or "µs" or "μs" => TimeSpan.TicksPerMicrosecond,
+                "ns" => TimeSpan.TicksPerMicrosecond / 1000.0,
+                _ => null,
+            };
+            if (scale is null)
+            {
+                return false;
+            }
+
+            ticks += value * scale.Value;
+            rest = rest[unit..];
+        }
+
+        if (ticks > TimeSpan.MaxValue.Ticks)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
+        return true;
     }
 }
