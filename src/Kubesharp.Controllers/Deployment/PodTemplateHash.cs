@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using Kubesharp.Controllers.Common;
 
 namespace Kubesharp.Controllers.Deployment;
 
@@ -84,43 +84,6 @@ internal static class PodTemplateHash
             labels.Remove(Label);
         }
 
-        var sb = new StringBuilder();
-        Write(Normalize(node), sb);
-        return sb.ToString();
+        return CanonicalJson.Text(node);
     }
-
-    private static JsonNode? Normalize(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                var result = new JsonObject();
-                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    if (Normalize(value) is { } normalized)
-                    {
-                        result[key] = normalized;
-                    }
-                }
-
-                return result.Count == 0 ? null : result;
-            case JsonArray array:
-                var items = new JsonArray();
-                foreach (var item in array)
-                {
-                    // Elements keep their place even when empty: [{}, x] is not [x].
-                    items.Add(Normalize(item) ?? new JsonObject());
-                }
-
-                return items.Count == 0 ? null : items;
-            case null:
-                return null;
-            default:
-                return node.DeepClone();
-        }
-    }
-
-    private static void Write(JsonNode? node, StringBuilder sb) => sb.Append(node?.ToJsonString(JsonOptions) ?? "null");
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 }

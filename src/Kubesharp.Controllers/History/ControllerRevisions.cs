@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -53,7 +52,7 @@ internal static class ControllerRevisions
         }
 
         var node = data as JsonNode ?? JsonNode.Parse(KubernetesJson.Serialize(data));
-        return Normalize(node)?.ToJsonString(JsonOptions) ?? "";
+        return CanonicalJson.Normalize(node)?.ToJsonString() ?? "";
     }
 
     /// <summary>
@@ -143,37 +142,4 @@ internal static class ControllerRevisions
 
     /// <summary>Upstream's <c>nextRevision</c>/<c>maxRevision + 1</c>: one past the highest, 1 for none.</summary>
     public static long Next(IEnumerable<V1ControllerRevision> revisions) => revisions.Select(r => r.Revision ?? 0).DefaultIfEmpty(0).Max() + 1;
-
-    private static JsonNode? Normalize(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                var result = new JsonObject();
-                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    if (Normalize(value) is { } normalized)
-                    {
-                        result[key] = normalized;
-                    }
-                }
-
-                return result.Count == 0 ? null : result;
-            case JsonArray array:
-                var items = new JsonArray();
-                foreach (var item in array)
-                {
-                    // Elements keep their place even when empty.
-                    items.Add(Normalize(item) ?? new JsonObject());
-                }
-
-                return items.Count == 0 ? null : items;
-            case null:
-                return null;
-            default:
-                return node.DeepClone();
-        }
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 }
