@@ -6,6 +6,8 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
     ServerCommand.Create(),
     ControllerManagerCommand.Create(),
     SchedulerCommand.Create(),
+    KubeletCommand.CreateKubelet(),
+    KubeletCommand.CreateAgent(),
     ExplainPlacementCommand.Create(),
     VersionCommand.Create(),
 };

@@ -44,7 +44,16 @@ internal static class ServerCommand
         };
         var disableAgent = new Option<bool>("--disable-agent")
         {
-            Description = "Do not run a node agent on this host (there is none yet: the kubelet comes in a later release).",
+            Description = "Do not run a node agent (the kubelet) on this host; the server's own node then takes no pods.",
+        };
+        var runtimeEndpoint = new Option<string>("--container-runtime-endpoint")
+        {
+            Description = "containerd's CRI socket for the server's own agent (make runtime-up starts a private containerd there).",
+            DefaultValueFactory = _ => Kubelet.KubeletOptions.DefaultSocket,
+        };
+        var nodeName = new Option<string?>("--node-name")
+        {
+            Description = "The name of the server's own node (default: the host name, lower-cased).",
         };
         var disableControllerManager = new Option<bool>("--disable-controller-manager")
         {
@@ -75,6 +84,8 @@ internal static class ServerCommand
             bindAddress,
             port,
             disableAgent,
+            runtimeEndpoint,
+            nodeName,
             disableControllerManager,
             disableScheduler,
             schedulerConfig,
@@ -87,11 +98,15 @@ internal static class ServerCommand
             !parse.GetValue(disableScheduler),
             parse.GetValue(schedulerConfig),
             parse.GetValue(schedulerPort),
+            parse.GetValue(disableAgent) ? null : new AgentSettings(parse.GetValue(nodeName) ?? KubeletCommand.DefaultNodeName(), parse.GetValue(runtimeEndpoint)!),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, bool runScheduler, string? schedulerConfigFile, int schedulerPort, CancellationToken cancellationToken)
+    /// <summary>The server's own node: its name and containerd socket.</summary>
+    private sealed record AgentSettings(string NodeName, string Socket);
+
+    private static async Task<int> RunAsync(ApiServerOptions serverOptions, string datastore, bool runControllerManager, bool runScheduler, string? schedulerConfigFile, int schedulerPort, AgentSettings? agent, CancellationToken cancellationToken)
     {
         // The scheduler's configuration and metrics endpoint first: a bad file or a taken port stops the server before anything starts.
         var schedulerMetrics = new SchedulerMetrics();
@@ -185,8 +200,31 @@ internal static class ServerCommand
                 await scheduler.StartAsync(stop.Token);
             }
 
+            Kubelet.Kubelet? kubelet = null;
+            k8s.Kubernetes? kubeletClient = null;
+            if (agent is not null)
+            {
+                // The server's own node, with its own identity (system:node:NAME), through the API like any kubelet.
+                var kubeconfig = Path.Combine(dataDir, "kubelet.kubeconfig");
+                server.Pki!.WriteKubeconfig(kubeconfig, url, server.Pki.LoadOrIssueClient("kubelet", $"system:node:{agent.NodeName}", ["system:nodes"]), "kubelet");
+                kubeletClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+                if (!File.Exists(agent.Socket))
+                {
+                    ServerLog.NoRuntime(logger, agent.Socket);
+                }
+
+                kubelet = new Kubelet.Kubelet(kubeletClient, new Kubelet.KubeletOptions { NodeName = agent.NodeName, RootDir = Path.Combine(dataDir, "kubelet"), ContainerRuntimeEndpoint = agent.Socket }, loggerFactory);
+                await kubelet.StartAsync(stop.Token);
+            }
+
             await stop.WaitAsync();
             ServerLog.Stopping(logger);
+
+            if (kubelet is not null)
+            {
+                await kubelet.DisposeAsync();
+                kubeletClient!.Dispose();
+            }
 
             if (scheduler is not null)
             {
@@ -213,6 +251,9 @@ internal static class ServerCommand
 
 internal static partial class ServerLog
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "no container runtime at {Socket}: the node stays NotReady until it answers (make runtime-up starts one)")]
+    public static partial void NoRuntime(ILogger logger, string socket);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "kube-apiserver serving at {Url} on datastore {Backend} ({Where}); admin kubeconfig: {Kubeconfig}")]
     public static partial void Ready(ILogger logger, string url, string backend, string where, string kubeconfig);
 
