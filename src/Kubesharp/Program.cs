@@ -7,6 +7,7 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
     ControllerManagerCommand.Create(),
     SchedulerCommand.Create(),
     ExplainPlacementCommand.Create(),
+    ImageCommand.Create(),
     VersionCommand.Create(),
 };
 
