@@ -20,8 +20,8 @@
 #                           conflist into <directory of the socket>/net.d).
 #   KUBESHARP_RUNTIME_ROOT  containerd's root (images, snapshots); default /var/lib/kubesharp/containerd for the
 #                           default directory, /var/lib/kubesharp/containerd-<directory with / as _> otherwise.
-#   KUBESHARP_BIN           the kubesharp binary that writes the images (default out/kubesharp; built with
-#                           `make build` when missing).
+#   KUBESHARP_BIN           the kubesharp binary that writes the images (default out/kubesharp; published
+#                           there, as `make build` does, when missing).
 # Daemons are stopped by their PID, never by name.
 set -euo pipefail
 
@@ -141,6 +141,7 @@ start_containerd() {
       say "containerd (pid $(pid_of "$pidfile")) runs with an older $config; run '$0 down' then '$0 up' to apply the new one"
     fi
     say "containerd already running (pid $(pid_of "$pidfile"), $sock)"
+    echo "$dir" >"$instance_record"
     return
   fi
   echo "$new" >"$config"
@@ -208,8 +209,12 @@ ensure_kubesharp() {
     return
   fi
   [ -z "${KUBESHARP_BIN:-}" ] || die "KUBESHARP_BIN=$kubesharp is not an executable"
-  say "building out/kubesharp (make build)"
-  make -C "$repo" build >/dev/null
+  # What `make build` puts in out/, without building the tests and benchmarks of the whole solution.
+  say "building out/kubesharp (dotnet publish, log $images_dir/build.log)"
+  if ! dotnet publish "$repo/src/Kubesharp/Kubesharp.csproj" -c Release -o "$repo/out" -nologo >"$images_dir/build.log" 2>&1; then
+    tail -n 30 "$images_dir/build.log" >&2
+    die "building out/kubesharp failed (log $images_dir/build.log)"
+  fi
 }
 
 # Builds the archive $images_dir/$1.tar from the rootfs that function build_rootfs_$1 makes, unless it exists and
