@@ -190,6 +190,8 @@ storage:
     enabled: true
 http:
   addr: $registry_addr
+  # One registry, no load balancer: a fixed secret only silences the warning about a generated one.
+  secret: kubesharp-local-registry
 EOF
   setsid docker-registry serve "$registry_dir/config.yml" </dev/null >>"$registry_log" 2>&1 9>&- &
   pid=$!
