@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run bench-storage bench-api bench-controllers bench-scheduler format format-check clean
+.PHONY: all build test run runtime-up runtime-down bench-storage bench-api bench-controllers bench-scheduler format format-check clean
 
 all: build
 
@@ -21,6 +21,14 @@ test:
 run: build
 	@echo "starting kubesharp; then: export KUBECONFIG=$(DATA_DIR)/admin.kubeconfig; kubectl get ns"
 	out/kubesharp server --data-dir $(DATA_DIR)
+
+## runtime-up: a private containerd (/run/kubesharp/containerd/containerd.sock), the registry on 127.0.0.1:5000, the pause and busybox images (idempotent; root)
+runtime-up:
+	scripts/runtime.sh up
+
+## runtime-down: stops that containerd and everything it ran, the registry, and removes cni0 and the CNI-* chains
+runtime-down:
+	scripts/runtime.sh down
 
 ## bench-storage: the same workload against SQLite, etcd and memory in one run
 bench-storage:

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks need, when missing. Idempotent.
-# Usage: scripts/deps.sh etcd
+# Usage: scripts/deps.sh etcd|runtime...
 set -euo pipefail
+
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
 
 need=()
 for what in "$@"; do
   case "$what" in
     etcd) command -v etcd >/dev/null 2>&1 || need+=(etcd-server etcd-client) ;;
+    # What scripts/runtime.sh needs: a private containerd with runc and the CNI plugins, the tools the CNI plugins
+    # call, busybox and a static C toolchain for the two local images, a registry and skopeo to push to it.
+    runtime)
+      for pkg in containerd runc containernetworking-plugins iptables nftables conntrack busybox-static \
+        docker-registry skopeo socat curl gcc libc6-dev; do
+        installed "$pkg" || need+=("$pkg")
+      done
+      ;;
     *) echo "deps.sh: unknown dependency $what" >&2; exit 2 ;;
   esac
 done

@@ -2,6 +2,8 @@
 # Runs every test project and prints one totals line: "N passed, N failed[, N skipped]".
 # Installs what the tests need (etcd); the tests start their own daemons on free loopback ports and
 # write their PIDs to $KUBESHARP_TEST_PIDDIR, so that anything left behind is stopped here by PID.
+# As root, brings up the container runtime (scripts/runtime.sh up) before the tests and takes it down after
+# them, unless it was already running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +23,11 @@ if command -v kubectl >/dev/null 2>&1; then
   export KUBESHARP_REQUIRE_KUBECTL=1
 fi
 
+runtime_started=0
 cleanup() {
+  if [ "$runtime_started" -eq 1 ]; then
+    scripts/runtime.sh down || echo "scripts/runtime.sh down failed"
+  fi
   for f in "$KUBESHARP_TEST_PIDDIR"/*; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
@@ -38,6 +44,23 @@ if ! dotnet build Kubesharp.slnx -c "$CONFIG" -nologo -clp:ErrorsOnly; then
   echo "build failed"
   echo "0 passed, 1 failed"
   exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  if ! scripts/runtime.sh status >/dev/null 2>&1; then
+    runtime_started=1
+  fi
+  # The kubesharp binary just built beside the tests writes the images (no need for out/).
+  bin="tests/Kubesharp.Tests/bin/$CONFIG/net10.0/kubesharp"
+  if [ -x "$bin" ]; then
+    export KUBESHARP_BIN="$PWD/$bin"
+  fi
+  if scripts/runtime.sh up; then
+    # The runtime is here: tests that need containerd must run, never be skipped.
+    export KUBESHARP_REQUIRE_RUNTIME=1
+  else
+    echo "scripts/runtime.sh up failed: tests that need containerd will be skipped"
+  fi
 fi
 
 status=0

@@ -9,6 +9,7 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
     KubeletCommand.CreateKubelet(),
     KubeletCommand.CreateAgent(),
     ExplainPlacementCommand.Create(),
+    ImageCommand.Create(),
     VersionCommand.Create(),
 };
 
