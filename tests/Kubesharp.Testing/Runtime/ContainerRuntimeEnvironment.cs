@@ -80,6 +80,30 @@ public sealed class ContainerRuntimeEnvironment
             return new ContainerRuntimeEnvironment(runtimeDir, $"no Kubesharp.slnx above {AppContext.BaseDirectory}: cannot find scripts/runtime.sh");
         }
 
+        var result = RunUp(root, runtimeDir);
+        return result.ExitCode == 0
+            ? new ContainerRuntimeEnvironment(runtimeDir, null)
+            : new ContainerRuntimeEnvironment(runtimeDir, $"scripts/runtime.sh up failed ({result.Describe()})");
+    }
+
+    /// <summary>
+    /// Kills containerd by its PID (<c>kill -9</c>, as a crash would: the pods' shims and containers keep running), for
+    /// tests of a runtime that goes away; <see cref="RestartAsync"/> brings it back.
+    /// </summary>
+    public void KillContainerd()
+    {
+        var pid = int.Parse(File.ReadAllText(Path.Combine(RuntimeDir, "containerd.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Process.GetProcessById(pid);
+        process.Kill();
+        process.WaitForExit(10_000);
+    }
+
+    /// <summary>Runs <c>scripts/runtime.sh up</c> again: starts whatever is not running (containerd after <see cref="KillContainerd"/>).</summary>
+    public Task<CommandResult> RestartAsync() =>
+        Task.Run(() => RunUp(FindRepositoryRoot() ?? throw new InvalidOperationException("no repository root"), RuntimeDir));
+
+    private static CommandResult RunUp(string root, string runtimeDir)
+    {
         var info = new ProcessStartInfo(Path.Combine(root, "scripts", "runtime.sh"), ["up"])
         {
             RedirectStandardOutput = true,
@@ -96,10 +120,7 @@ public sealed class ContainerRuntimeEnvironment
         }
 
         using var held = AcquireLock();
-        var result = CommandResult.Run(info, UpTimeout);
-        return result.ExitCode == 0
-            ? new ContainerRuntimeEnvironment(runtimeDir, null)
-            : new ContainerRuntimeEnvironment(runtimeDir, $"scripts/runtime.sh up failed ({result.Describe()})");
+        return CommandResult.Run(info, UpTimeout);
     }
 
     // An exclusive lock on a file (flock under .NET on Linux), released when the process exits, even by a crash.
