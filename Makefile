@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= Release
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run runtime-up runtime-down bench-storage bench-api bench-controllers bench-scheduler format format-check clean
+.PHONY: all build test run runtime-up runtime-down bench-storage bench-api bench-controllers bench-scheduler bench-kubelet format format-check clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench-controllers:
 ## bench-scheduler: scheduler_perf-like: 5,000 nodes and 10,000 pods, topology spread and anti-affinity on 1,000 nodes, the bind ceiling (NODES, FEATURE_NODES, INIT_PODS, PODS, WORKLOADS to change)
 bench-scheduler:
 	scripts/bench-scheduler.sh
+
+## bench-kubelet: pod startup latency on one node with its images present (100 pods at 5/s, then 100 at once) and the raw CRI baseline
+bench-kubelet:
+	scripts/bench-kubelet.sh
 
 format:
 	dotnet format Kubesharp.slnx

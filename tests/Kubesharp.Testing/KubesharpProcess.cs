@@ -70,10 +70,17 @@ public sealed class KubesharpProcess : IAsyncDisposable
     /// <c>kubesharp server</c> on SQLite in <paramref name="dataDir"/> on a free port, without its agent, controller
     /// manager and scheduler (the API server alone); returns once the admin kubeconfig is written (the server is ready).
     /// </summary>
-    public static async Task<KubesharpProcess> StartApiServerAsync(string binary, string dataDir)
+    public static Task<KubesharpProcess> StartApiServerAsync(string binary, string dataDir) =>
+        StartServerAsync(binary, dataDir, ["--disable-agent", "--disable-controller-manager", "--disable-scheduler"]);
+
+    /// <summary>
+    /// <c>kubesharp server</c> on SQLite in <paramref name="dataDir"/> on a free port with <paramref name="extraArgs"/>
+    /// (e.g. <c>--disable-agent</c>); returns once the admin kubeconfig is written (the server is ready).
+    /// </summary>
+    public static async Task<KubesharpProcess> StartServerAsync(string binary, string dataDir, IEnumerable<string> extraArgs)
     {
         var port = FreePorts.Next();
-        var server = new KubesharpProcess(Launch(binary, ["server", "--data-dir", dataDir, "--port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--disable-controller-manager", "--disable-scheduler"]), "server")
+        var server = new KubesharpProcess(Launch(binary, ["server", "--data-dir", dataDir, "--port", port.ToString(CultureInfo.InvariantCulture), .. extraArgs]), "server")
         {
             Port = port,
             DataDir = dataDir,
