@@ -28,6 +28,10 @@ internal sealed class ApiObjectReader(IKubernetes client)
         {
             throw new ApiReadException(StatusMessage(e));
         }
+        catch (HttpRequestException e)
+        {
+            throw new ApiReadException(e.Message);
+        }
     }
 
     public async Task<V1Secret?> SecretAsync(string ns, string name, CancellationToken cancellationToken)
@@ -43,6 +47,10 @@ internal sealed class ApiObjectReader(IKubernetes client)
         catch (HttpOperationException e)
         {
             throw new ApiReadException(StatusMessage(e));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiReadException(e.Message);
         }
     }
 

@@ -56,9 +56,9 @@ internal sealed class ServiceAccountTokens(IKubernetes client, TimeProvider time
             _cache[key] = fresh;
             return fresh.Token;
         }
-        catch (HttpOperationException e)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
         {
-            var message = ApiObjectReader.StatusMessage(e);
+            var message = e is HttpOperationException op ? ApiObjectReader.StatusMessage(op) : e.Message;
             if (cached is null)
             {
                 throw new PayloadException($"failed to fetch token: {message}");
