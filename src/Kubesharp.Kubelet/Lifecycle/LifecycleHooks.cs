@@ -117,7 +117,8 @@ public sealed class LifecycleHooks
             return _time.GetElapsedTime(start);
         }
 
-        if (message is not null)
+        // A hook cut short by the end of the grace period is not reported: upstream only stops waiting for it.
+        if (message is not null && !bounded.IsCancellationRequested)
         {
             _events?.Event(ContainerReference(pod, containerName), "Warning", FailedPreStopHook, PreStopHookFailedMessage);
         }

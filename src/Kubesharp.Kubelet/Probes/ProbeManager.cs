@@ -49,6 +49,8 @@ public sealed partial class ProbeManager : IAsyncDisposable
 
     internal event Action<ProbeWorkerWait>? WorkerWaiting;
 
+    internal event Action<ProbeKind, string>? WorkerExited;
+
     internal IProbeRunner Runner { get; }
 
     internal TimeProvider Time { get; }
@@ -208,6 +210,10 @@ public sealed partial class ProbeManager : IAsyncDisposable
         {
             // A worker never takes the kubelet down; the container is probed again when it next starts.
             LogWorkerFailed(_logger, e, worker.Kind, target.Pod.Metadata.NamespaceProperty, target.Pod.Metadata.Name, target.Container.Name);
+        }
+        finally
+        {
+            WorkerExited?.Invoke(worker.Kind, target.ContainerId);
         }
     }
 
