@@ -66,7 +66,7 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
 
         var node = new NodeStatusManager(client, cri, options, host, nodeIp, Version, _time, loggers.CreateLogger("kubelet.node"));
         Node = node;
-        var runner = new ProbeRunner(cri, _time);
+        using var runner = new ProbeRunner(cri, _time);
         await using var probes = new ProbeManager(runner, recorder, _time, loggers.CreateLogger("kubelet.prober"));
         var syncer = new PodSyncer(new PodSyncContext(
             cri,
@@ -74,10 +74,10 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             Paths,
             new SandboxConfigBuilder(options, Paths),
             new ImagePuller(cri, client, new Backoff(options.ImagePullInitialBackoff, options.ImagePullMaxBackoff, _time), recorder),
-            new VolumeManager(client, Paths, options.NodeName, _time, loggers),
-            new EnvResolver(client, _time),
+            new VolumeManager(client, Paths, options.NodeName, _time, loggers) { NodeAllocatable = () => node.Allocatable },
+            new EnvResolver(client, _time, recorder, loggers.CreateLogger("kubelet.env")),
             probes,
-            new LifecycleHooks(runner, _time),
+            new LifecycleHooks(runner, _time, recorder),
             recorder,
             new Backoff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, _time),
             () => node.Allocatable,
@@ -101,8 +101,16 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
         var pods = informers.GetInformer<V1Pod>(fieldSelector: $"spec.nodeName={options.NodeName}");
         pods.AddEventHandler(new ResourceEventHandlerFuncs<V1Pod>
         {
-            AddFunc = workers.Update,
-            UpdateFunc = (_, pod) => workers.Update(pod),
+            AddFunc = pod =>
+            {
+                probes.PodUpdated(pod);
+                workers.Update(pod);
+            },
+            UpdateFunc = (_, pod) =>
+            {
+                probes.PodUpdated(pod);
+                workers.Update(pod);
+            },
             DeleteFunc = (pod, _) => workers.Deleted(pod),
         });
         informers.Start(cancellationToken);
@@ -142,9 +150,7 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             return;
         }
 
-        var probe = failure.Kind == "Startup" ? spec.StartupProbe : spec.LivenessProbe;
-        var grace = probe?.TerminationGracePeriodSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : PodSyncer.GracePeriod(pod);
-        await syncer.KillContainerAsync(pod, spec, instance, grace, $"Container {spec.Name} failed {failure.Kind.ToLowerInvariant()} probe, will be restarted", cancellationToken).ConfigureAwait(false);
+        await syncer.KillContainerAsync(pod, spec, instance, failure.GracePeriod, failure.Message, cancellationToken).ConfigureAwait(false);
         workers.Signal(failure.PodUid);
     }
 

@@ -117,7 +117,8 @@ public sealed class CriClient : IDisposable
     {
         var request = new ExecSyncRequest { ContainerId = id, Timeout = (long)Math.Ceiling(timeout.TotalSeconds) };
         request.Cmd.AddRange(command);
-        return await Runtime.ExecSyncAsync(request, Options(cancellationToken, timeout + TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        var options = timeout > TimeSpan.Zero ? Options(cancellationToken, timeout + TimeSpan.FromSeconds(10)) : new CallOptions(cancellationToken: cancellationToken);
+        return await Runtime.ExecSyncAsync(request, options).ConfigureAwait(false);
     }
 
     /// <summary>Asks the runtime for a streaming URL that runs <paramref name="request"/>'s command.</summary>

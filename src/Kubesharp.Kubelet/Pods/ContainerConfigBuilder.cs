@@ -57,8 +57,9 @@ public static class ContainerConfigBuilder
                 SecurityContext = SecurityContext(pod, container),
             },
         };
-        config.Command.AddRange((container.Command ?? []).Select(c => Expansion.Expand(c, lookup)));
-        config.Args.AddRange((container.Args ?? []).Select(a => Expansion.Expand(a, lookup)));
+        var mapping = Env.Expansion.MappingFor(lookup);
+        config.Command.AddRange((container.Command ?? []).Select(c => Env.Expansion.Expand(c, mapping)));
+        config.Args.AddRange((container.Args ?? []).Select(a => Env.Expansion.Expand(a, mapping)));
         config.Envs.AddRange(env);
         config.Mounts.AddRange(mounts);
 
@@ -178,55 +179,4 @@ public static class ContainerConfigBuilder
     /// <summary>The runtime wants <c>CAP_NET_ADMIN</c>-style names; pods say <c>NET_ADMIN</c> (or <c>ALL</c>).</summary>
     private static string CapabilityName(string name) =>
         name == "ALL" || name.StartsWith("CAP_", StringComparison.Ordinal) ? name : "CAP_" + name;
-}
-
-/// <summary>
-/// Upstream's <c>$(VAR)</c> expansion (<c>third_party/forked/golang/expansion</c>): <c>$(NAME)</c> becomes NAME's value when
-/// NAME is defined and stays as written otherwise; <c>$$</c> is an escaped <c>$</c>.
-/// </summary>
-public static class Expansion
-{
-    public static string Expand(string input, IReadOnlyDictionary<string, string> values)
-    {
-        if (!input.Contains('$', StringComparison.Ordinal))
-        {
-            return input;
-        }
-
-        var output = new StringBuilder(input.Length);
-        for (var i = 0; i < input.Length; i++)
-        {
-            if (input[i] != '$' || i + 1 >= input.Length)
-            {
-                output.Append(input[i]);
-                continue;
-            }
-
-            var next = input[i + 1];
-            if (next == '$')
-            {
-                output.Append('$');
-                i++;
-            }
-            else if (next == '(')
-            {
-                var close = input.IndexOf(')', i + 2);
-                if (close < 0)
-                {
-                    output.Append(input, i, input.Length - i);
-                    break;
-                }
-
-                var name = input[(i + 2)..close];
-                output.Append(values.TryGetValue(name, out var value) ? value : $"$({name})");
-                i = close;
-            }
-            else
-            {
-                output.Append('$');
-            }
-        }
-
-        return output.ToString();
-    }
 }

@@ -72,7 +72,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         }
         catch (VolumeSetupException e)
         {
-            c.Events.Event(pod, EventTypes.Warning, "FailedMount", $"MountVolume.SetUp failed for volume \"{e.VolumeName}\" : {e.Message}");
+            c.Events.Event(pod, EventTypes.Warning, VolumeSetupException.Reason, e.Message);
             RequeueAt(TimeSpan.FromSeconds(2));
             return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false);
         }
@@ -305,18 +305,19 @@ public sealed partial class PodSyncer(PodSyncContext c)
         }
 
         IReadOnlyList<KeyValue> env;
+        List<Mount> mounts;
         try
         {
             env = await c.Env.ResolveAsync(pod, container, start.PodIp, c.NodeIp, c.Allocatable(), cancellationToken).ConfigureAwait(false);
+            mounts = [.. c.Volumes.ContainerMounts(pod, container, start.Volumes, env)];
         }
-        catch (EnvResolutionException e)
+        catch (ContainerConfigException e)
         {
-            waiting[container.Name] = new ContainerWaiting("CreateContainerConfigError", e.Message);
+            waiting[container.Name] = new ContainerWaiting(ContainerConfigException.Reason, e.Message);
             c.Events.Event(pod, EventTypes.Warning, "Failed", $"Error: {e.Message}");
             return;
         }
 
-        var mounts = c.Volumes.ContainerMounts(pod, container, start.Volumes).ToList();
         var hosts = c.Paths.EtcHostsPath(pod.Metadata.Uid);
         if (pod.Spec.HostNetwork != true && File.Exists(hosts) && !mounts.Any(m => m.ContainerPath == "/etc/hosts"))
         {
@@ -359,10 +360,10 @@ public sealed partial class PodSyncer(PodSyncContext c)
         c.Probes.ContainerStarted(pod, container.Name, id, c.Time.GetUtcNow(), start.PodIp);
         if (container.Lifecycle?.PostStart is { } postStart)
         {
-            var failure = await c.Hooks.RunAsync(pod, container.Name, id, postStart, start.PodIp, cancellationToken).ConfigureAwait(false);
+            // The hook records FailedPostStartHook itself; the container is then killed and restarted per policy.
+            var failure = await c.Hooks.RunPostStartAsync(pod, container.Name, id, postStart, start.PodIp, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
-                c.Events.Event(pod, EventTypes.Warning, "FailedPostStartHook", failure);
                 var instance = new ContainerInstance(await c.Cri.ContainerStatusAsync(id, cancellationToken).ConfigureAwait(false));
                 await KillContainerAsync(pod, container, instance, GracePeriod(pod), $"FailedPostStartHook", cancellationToken).ConfigureAwait(false);
             }
@@ -378,25 +379,11 @@ public sealed partial class PodSyncer(PodSyncContext c)
         }
 
         c.Events.Event(pod, EventTypes.Normal, "Killing", message ?? $"Stopping container {instance.Name}");
-        var started = c.Time.GetUtcNow();
         if (instance.Running && spec?.Lifecycle?.PreStop is { } preStop && grace > TimeSpan.Zero)
         {
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bounded.CancelAfter(grace);
-            try
-            {
-                var failure = await c.Hooks.RunAsync(pod, instance.Name, instance.Id, preStop, pod.Status?.PodIP, bounded.Token).ConfigureAwait(false);
-                if (failure is not null)
-                {
-                    c.Events.Event(pod, EventTypes.Warning, "FailedPreStopHook", failure);
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The hook used the whole grace period.
-            }
-
-            var left = grace - (c.Time.GetUtcNow() - started);
+            // The hook records FailedPreStopHook itself and never runs past the grace period.
+            var took = await c.Hooks.RunPreStopAsync(pod, instance.Name, instance.Id, preStop, pod.Status?.PodIP, grace, cancellationToken).ConfigureAwait(false);
+            var left = grace - took;
             grace = left < MinimumGrace ? MinimumGrace : left;
         }
 

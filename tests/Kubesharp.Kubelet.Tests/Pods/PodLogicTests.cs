@@ -73,16 +73,6 @@ public sealed class PodLogicTests
     }
 
     [Theory]
-    [InlineData("$(A)-$(B)", "1-two")]
-    [InlineData("$(MISSING)", "$(MISSING)")]
-    [InlineData("$$(A)", "$(A)")]
-    [InlineData("a$b", "a$b")]
-    [InlineData("$(A", "$(A")]
-    [InlineData("trailing$", "trailing$")]
-    public void Expansion_replaces_defined_variables_only(string input, string expected) =>
-        Assert.Equal(expected, Expansion.Expand(input, new Dictionary<string, string> { ["A"] = "1", ["B"] = "two" }));
-
-    [Theory]
     [InlineData(null, null, null, null, "BestEffort")]
     [InlineData("100m", "64Mi", null, null, "Burstable")]
     [InlineData(null, null, "100m", "64Mi", "Guaranteed")]
