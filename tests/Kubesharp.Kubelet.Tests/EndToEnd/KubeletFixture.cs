@@ -47,6 +47,7 @@ public sealed class KubeletFixture : IAsyncLifetime
         ImagePullInitialBackoff = TimeSpan.FromSeconds(1),
         ImagePullMaxBackoff = TimeSpan.FromSeconds(4),
         NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
+        SyncFrequency = TimeSpan.FromSeconds(5),
     };
 
     public async Task InitializeAsync()
