@@ -158,6 +158,11 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
         }
 
         CniConfig.Write(options.EffectiveCniConfDir, cidr, Path.Combine(options.RootDir, "cni-ipam"));
+        if (CniConfig.RemoveStaleBridge(cidr))
+        {
+            Log.StaleBridge(logger, cidr);
+        }
+
         try
         {
             await cri.UpdatePodCidrAsync(cidr, cancellationToken).ConfigureAwait(false);
@@ -387,6 +392,9 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "could not renew the node lease")]
         public static partial void LeaseFailed(ILogger logger, Exception e);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "removed the cni0 bridge: it carried an address outside the pod CIDR {Cidr} (from an earlier node on this host)")]
+        public static partial void StaleBridge(ILogger logger, string cidr);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "pod CIDR {Cidr}: CNI configured")]
         public static partial void PodCidr(ILogger logger, string cidr);

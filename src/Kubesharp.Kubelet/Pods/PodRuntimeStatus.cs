@@ -55,7 +55,8 @@ public sealed record PodRuntimeStatus(string Uid, IReadOnlyList<PodSandboxStatus
         var filter = new PodSandboxFilter();
         filter.LabelSelector.Add(RuntimeLabels.PodUid, uid);
         var sandboxes = new List<PodSandboxStatus>();
-        foreach (var sandbox in (await cri.ListPodSandboxesAsync(filter, cancellationToken).ConfigureAwait(false)).OrderByDescending(s => s.CreatedAt))
+        // Newest first by attempt: a sandbox whose network set-up failed may carry no creation time.
+        foreach (var sandbox in (await cri.ListPodSandboxesAsync(filter, cancellationToken).ConfigureAwait(false)).OrderByDescending(s => s.Metadata?.Attempt ?? 0).ThenByDescending(s => s.CreatedAt))
         {
             sandboxes.Add(await cri.PodSandboxStatusAsync(sandbox.Id, cancellationToken).ConfigureAwait(false));
         }

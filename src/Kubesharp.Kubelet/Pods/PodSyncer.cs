@@ -205,7 +205,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         {
             c.Events.Event(pod, EventTypes.Normal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
             await KillPodAsync(pod, runtime, GracePeriod(pod), cancellationToken).ConfigureAwait(false);
-            attempt = old.Metadata.Attempt + 1;
+            attempt = runtime.Sandboxes.Max(s => s.Metadata.Attempt) + 1;
         }
 
         var config = c.Sandboxes.Build(pod, attempt, out var dnsWarning);
