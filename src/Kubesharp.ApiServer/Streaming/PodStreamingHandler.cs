@@ -202,7 +202,7 @@ internal sealed partial class PodStreamingHandler(ClusterObjectReader reader, Ku
 
         if (tty && stderr)
         {
-            // Upstream's validation refuses stderr with a terminal... but kubectl sends stderr=true with -t; the kubelet drops it.
+            // A terminal merges stderr into stdout; upstream's kubelet drops the stderr stream in that case too.
             stderr = false;
         }
 
@@ -276,8 +276,8 @@ internal sealed partial class PodStreamingHandler(ClusterObjectReader reader, Ku
         {
             HttpStatusCode.BadRequest => StatusException.BadRequest(body),
             HttpStatusCode.InternalServerError => StatusException.Internal($"Internal error occurred: {body}"),
-            HttpStatusCode.NotFound => new StatusException(code, "NotFound", $"the server could not find the requested resource ( pods/log {name})",
-                new StatusDetails(name, "", "pods/log", null, [new StatusCause("UnexpectedServerResponse", body, null)])),
+            HttpStatusCode.NotFound => new StatusException(code, "NotFound", $"the server could not find the requested resource ( pods {name})",
+                new StatusDetails(name, "", "pods", null, [new StatusCause("UnexpectedServerResponse", body, null)])),
             HttpStatusCode.Forbidden => new StatusException(code, "Forbidden", body),
             HttpStatusCode.Unauthorized => new StatusException(code, "Unauthorized", body),
             _ => new StatusException(code, "", body),
