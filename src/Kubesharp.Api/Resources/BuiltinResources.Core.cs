@@ -11,7 +11,8 @@ public static partial class BuiltinResources
         Row("", "v1", "Namespace", "namespaces", ResourceScope.Cluster, shortNames: ["ns"], status: true, verbs: NoDeleteCollection,
             subresources: [Sub("finalize", "", "v1", "Namespace", "update")], fields: ["status.phase"]),
         Row("", "v1", "Pod", "pods", ResourceScope.Namespaced, shortNames: ["po"], categories: ["all"], status: true,
-            subresources: [Sub("binding", "", "v1", "Binding", "create"), Sub("eviction", "policy", "v1", "Eviction", "create")],
+            subresources: [Sub("attach", "", "v1", "PodAttachOptions", "create", "get"), Sub("binding", "", "v1", "Binding", "create"), Sub("eviction", "policy", "v1", "Eviction", "create"),
+                Sub("exec", "", "v1", "PodExecOptions", "create", "get"), Sub("log", "", "v1", "Pod", "get")],
             fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"]),
         // The older form of pods/NAME/binding, create only: the Binding's metadata.name names the pod (upstream's LegacyBindingREST).
         Row("", "v1", "Binding", "bindings", ResourceScope.Namespaced, verbs: ["create"]),

@@ -16,6 +16,7 @@ using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.OpenApi;
 using Kubesharp.ApiServer.Pki;
 using Kubesharp.ApiServer.Rest;
+using Kubesharp.ApiServer.Streaming;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -53,6 +54,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private NodeGraphFeed? _graphFeed;
     private WatchCache? _cache;
     private CrdRegistry? _crds;
+    private KubeletConnection? _kubelets;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -139,7 +141,10 @@ public sealed class ApiServerHost : IAsyncDisposable
             Auth = auth,
             Reviews = new ReviewHandler(auth, authorizer),
             Tokens = new TokenRequestHandler(issuer, reader, _options.ApiAudiences),
+            Streaming = new PodStreamingHandler(reader, _kubelets = new KubeletConnection(pki.LoadOrIssueKubeletClient(), pki.Ca, _loggers.CreateLogger("kubelet-client")), _loggers.CreateLogger("kube-apiserver")),
         };
+        // Exec and attach are WebSocket upgrades (HTTP/1.1, or extended CONNECT over HTTP/2).
+        app.UseWebSockets();
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -283,6 +288,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         await StopAuthFeedsAsync();
         _keys?.Dispose();
+        _kubelets?.Dispose();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -314,6 +320,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         public ReviewHandler? Reviews { get; init; }
 
         public TokenRequestHandler? Tokens { get; init; }
+
+        /// <summary><c>pods/log</c>, <c>pods/exec</c> and <c>pods/attach</c>, through the pod's kubelet.</summary>
+        public PodStreamingHandler? Streaming { get; init; }
 
         /// <summary>The service account issuer's OIDC discovery documents (known once the address is).</summary>
         public ServiceAccountIssuerDiscovery? Discovery { get; set; }
@@ -463,6 +472,12 @@ public sealed class ApiServerHost : IAsyncDisposable
                 if (Tokens is { } tokens && TokenRequestHandler.Handles(apiPath))
                 {
                     await tokens.HandleAsync(context, apiPath);
+                    return;
+                }
+
+                if (Streaming is { } streaming && PodStreamingHandler.Handles(apiPath))
+                {
+                    await streaming.HandleAsync(context, apiPath);
                     return;
                 }
 

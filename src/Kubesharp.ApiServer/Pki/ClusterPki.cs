@@ -80,6 +80,15 @@ public sealed class ClusterPki
         return Save(Directory, name, IssueClient(commonName, organizations, TimeSpan.FromDays(365)));
     }
 
+    /// <summary>The user the API server is when it calls kubelets (upstream's <c>--kubelet-client-certificate</c>, as kubeadm names it).</summary>
+    public const string KubeletClientUser = "kube-apiserver-kubelet-client";
+
+    /// <summary>
+    /// The client certificate the API server presents to kubelets for logs, exec and attach: user
+    /// <see cref="KubeletClientUser"/> in <c>system:masters</c>, stored as <c>tls/kubelet-client.crt</c>.
+    /// </summary>
+    public X509Certificate2 LoadOrIssueKubeletClient() => LoadOrIssueClient("kubelet-client", KubeletClientUser, [MastersGroup], _time);
+
     /// <summary>Writes a kubeconfig that reaches <paramref name="serverUrl"/> as the admin.</summary>
     public string WriteAdminKubeconfig(string path, string serverUrl) => WriteKubeconfig(path, serverUrl, Admin, "admin");
 

@@ -19,6 +19,11 @@ namespace Kubesharp.Controllers.CertificateSigning;
 /// <item>For each recognition, a SubjectAccessReview for the requester (spec.username, uid, groups, extra) asks for
 /// <c>create</c> on <c>certificatesigningrequests/&lt;that&gt;</c> in <c>certificates.k8s.io</c>; the first allowed one
 /// appends the condition Approved (reason <c>AutoApproved</c>) through <c>/approval</c>.</item>
+/// <item>A <c>kubernetes.io/kubelet-serving</c> request (<see cref="Signers.ValidateKubeletServing"/>) is approved
+/// (reason <c>AutoApproved</c>) when its requester is the node it names: spec.username equals the CN and spec.groups
+/// holds <c>system:nodes</c>. Upstream leaves these to an external approver; approving a node's own serving
+/// certificate, whose names are only DNS names and IPs, is this project's k3s-like choice so that a kubelet gets a
+/// certificate from the cluster CA with no operator step.</item>
 /// <item>Recognised but not allowed: looked at again after a per-request exponential back-off (upstream's ignorable
 /// error), since a binding may be added later. Not recognised, or not a readable request: left for a person.</item>
 /// </list>
@@ -28,6 +33,7 @@ internal sealed partial class CsrApprovingController : QueueController
     public const string Reason = "AutoApproved";
     public const string NodeClientMessage = "Auto approving kubelet client certificate after SubjectAccessReview.";
     public const string SelfNodeClientMessage = "Auto approving self kubelet client certificate after SubjectAccessReview.";
+    public const string SelfNodeServingMessage = "Auto approving self kubelet serving certificate.";
 
     private static readonly (string Subresource, string Message, bool Self)[] Recognizers =
     [
@@ -70,7 +76,7 @@ internal sealed partial class CsrApprovingController : QueueController
             return ReconcileResult.Done;
         }
 
-        if (cached.Spec?.SignerName != Signers.KubeApiServerClientKubelet)
+        if (cached.Spec?.SignerName is not (Signers.KubeApiServerClientKubelet or Signers.KubeletServing))
         {
             return ReconcileResult.Done;
         }
@@ -80,6 +86,18 @@ internal sealed partial class CsrApprovingController : QueueController
         {
             // Upstream's API validation refuses such a request at creation; here it is left for a person to deny.
             Log.Unreadable(Logger, key, error ?? "");
+            return ReconcileResult.Done;
+        }
+
+        if (cached.Spec.SignerName == Signers.KubeletServing)
+        {
+            if (Signers.ValidateKubeletServing(request, cached.Spec.Usages ?? []) is not null || cached.Spec.Username != request.CommonName
+                || !(cached.Spec.Groups ?? []).Contains(Signers.NodesGroup))
+            {
+                return ReconcileResult.Done;
+            }
+
+            await ApproveAsync(cached, key, "selfnodeserving", SelfNodeServingMessage, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -102,21 +120,25 @@ internal sealed partial class CsrApprovingController : QueueController
                 continue;
             }
 
-            // Never change the cache's shared instance.
-            var csr = KubernetesJson.Deserialize<V1CertificateSigningRequest>(KubernetesJson.Serialize(cached));
-            csr.Status ??= new V1CertificateSigningRequestStatus();
-            csr.Status.Conditions = [.. csr.Status.Conditions ?? [], new V1CertificateSigningRequestCondition { Type = CsrConditions.Approved, Status = "True", Reason = Reason, Message = message }];
-            if (await _api.UpdateApprovalAsync(csr, cancellationToken).ConfigureAwait(false))
-            {
-                Log.Approved(Logger, key, subresource);
-            }
-
+            await ApproveAsync(cached, key, subresource, message, cancellationToken).ConfigureAwait(false);
             _notAllowed.Forget(key);
             return ReconcileResult.Done;
         }
 
         Log.NotAllowed(Logger, key, tried);
         return ReconcileResult.RequeueAfter(_notAllowed.When(key));
+    }
+
+    private async Task ApproveAsync(V1CertificateSigningRequest cached, string key, string permission, string message, CancellationToken cancellationToken)
+    {
+        // Never change the cache's shared instance.
+        var csr = KubernetesJson.Deserialize<V1CertificateSigningRequest>(KubernetesJson.Serialize(cached));
+        csr.Status ??= new V1CertificateSigningRequestStatus();
+        csr.Status.Conditions = [.. csr.Status.Conditions ?? [], new V1CertificateSigningRequestCondition { Type = CsrConditions.Approved, Status = "True", Reason = Reason, Message = message }];
+        if (await _api.UpdateApprovalAsync(csr, cancellationToken).ConfigureAwait(false))
+        {
+            Log.Approved(Logger, key, permission);
+        }
     }
 
     private static V1SubjectAccessReview Review(V1CertificateSigningRequestSpec spec, string subresource) => new()

@@ -10,7 +10,8 @@ namespace Kubesharp.Controllers.CertificateSigning;
 
 /// <summary>
 /// Upstream's <c>csrsigning</c> controller (<c>pkg/controller/certificates/signer/signer.go</c>) for the signers
-/// <c>kubernetes.io/kube-apiserver-client-kubelet</c> and <c>kubernetes.io/kube-apiserver-client</c>, with the cluster CA.
+/// <c>kubernetes.io/kube-apiserver-client-kubelet</c>, <c>kubernetes.io/kube-apiserver-client</c> and
+/// <c>kubernetes.io/kubelet-serving</c>, with the cluster CA.
 /// <list type="bullet">
 /// <item>Only requests for those signers that are approved, not denied, not Failed and not yet issued are signed.</item>
 /// <item>A request the signer does not accept (<see cref="Signers"/>) gets the condition Failed, reason
@@ -82,7 +83,7 @@ internal sealed partial class CsrSigningController : QueueController
             return ReconcileResult.Done;
         }
 
-        if (spec.SignerName is not (Signers.KubeApiServerClientKubelet or Signers.KubeApiServerClient))
+        if (spec.SignerName is not (Signers.KubeApiServerClientKubelet or Signers.KubeApiServerClient or Signers.KubeletServing))
         {
             return ReconcileResult.Done;
         }
@@ -93,6 +94,7 @@ internal sealed partial class CsrSigningController : QueueController
         // signer fails it rather than retrying forever.
         var invalid = request is null ? "unable to parse csr: " + unreadable
             : spec.SignerName == Signers.KubeApiServerClientKubelet ? Signers.ValidateKubeletClient(request, usages)
+            : spec.SignerName == Signers.KubeletServing ? Signers.ValidateKubeletServing(request, usages)
             : Signers.ValidateApiServerClientUsages(usages);
         if (invalid is null && !KeyUsages.TryMap(usages, out _, out _, out var unmapped))
         {

@@ -11,6 +11,7 @@ internal static class Signers
 {
     public const string KubeApiServerClientKubelet = "kubernetes.io/kube-apiserver-client-kubelet";
     public const string KubeApiServerClient = "kubernetes.io/kube-apiserver-client";
+    public const string KubeletServing = "kubernetes.io/kubelet-serving";
 
     public const string NodesGroup = "system:nodes";
     public const string NodeUserPrefix = "system:node:";
@@ -59,6 +60,50 @@ internal static class Signers
         if (!set.SetEquals(KubeletClientUsages) && !set.SetEquals(KubeletClientUsagesNoRsa))
         {
             return $"usages did not match [{string.Join(' ', KubeletClientUsages)}]";
+        }
+
+        return null;
+    }
+
+    private static readonly string[] KubeletServingUsages = [KeyUsages.ServerAuth, KeyUsages.DigitalSignature, KeyUsages.KeyEncipherment];
+    private static readonly string[] KubeletServingUsagesNoRsa = [KeyUsages.ServerAuth, KeyUsages.DigitalSignature];
+
+    /// <summary>
+    /// Upstream's <c>ValidateKubeletServingCSR</c>: subject O exactly <c>system:nodes</c>, CN starting <c>system:node:</c>,
+    /// at least one DNS or IP subject alternative name and no email or URI ones, and usages exactly server auth and
+    /// digital signature, with key encipherment or without. Null when it is a kubelet serving request, otherwise why not.
+    /// </summary>
+    public static string? ValidateKubeletServing(SigningRequest request, IEnumerable<string> usages)
+    {
+        if (request.Organizations is not [NodesGroup])
+        {
+            return "subject organization is not system:nodes";
+        }
+
+        if (request.DnsNames.Count == 0 && request.IpAddresses.Count == 0)
+        {
+            return "DNS or IP subjectAltName is required";
+        }
+
+        if (request.EmailAddresses.Count > 0)
+        {
+            return "Email subjectAltNames are not allowed";
+        }
+
+        if (request.Uris.Count > 0)
+        {
+            return "URI subjectAltNames are not allowed";
+        }
+
+        if (!request.CommonName.StartsWith(NodeUserPrefix, StringComparison.Ordinal))
+        {
+            return "subject common name does not begin with system:node:";
+        }
+
+        var set = usages.ToHashSet(StringComparer.Ordinal);
+        if (!set.SetEquals(KubeletServingUsages) && !set.SetEquals(KubeletServingUsagesNoRsa))
+        {
+            return $"usages did not match [{string.Join(' ', KubeletServingUsages)}]";
         }
 
         return null;

@@ -134,7 +134,7 @@ public sealed class CsrSigningControllerTests : IDisposable
         { "not approved", TestCsrs.Csr("a", TestCsrs.Pem("system:node:n1", ["system:nodes"])) },
         { "approved and denied", TestCsrs.Csr("b", TestCsrs.Pem("system:node:n1", ["system:nodes"]), conditions: ["Approved", "Denied"]) },
         { "failed", TestCsrs.Csr("c", TestCsrs.Pem("system:node:n1", ["system:nodes"]), conditions: ["Approved", "Failed"]) },
-        { "for the kubelet serving signer", TestCsrs.Csr("d", TestCsrs.Pem("system:node:n1", ["system:nodes"]), signer: "kubernetes.io/kubelet-serving", conditions: "Approved") },
+        { "for a signer of someone else", TestCsrs.Csr("d", TestCsrs.Pem("system:node:n1", ["system:nodes"]), signer: "example.com/other", conditions: "Approved") },
         { "for a signer of someone else", TestCsrs.Csr("e", TestCsrs.Pem("system:node:n1", ["system:nodes"]), signer: "example.com/signer", conditions: "Approved") },
     };
 
