@@ -119,17 +119,60 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             return;
         }
 
+        var serving = ServeAsync(workers, cri, nodeIp, host, cancellationToken);
         Log.Started(_logger, options.NodeName, nodeIp, options.ContainerRuntimeEndpoint);
         _started.TrySetResult();
         var relist = relister.RunAsync(options.RelistPeriod, workers.Signal, _ => workers.SignalAll(), cancellationToken);
         var orphans = CleanUpOrphansAsync(relister, workers, pods, syncer, cancellationToken);
         try
         {
-            await Task.WhenAll(nodeLoop, relist, orphans).ConfigureAwait(false);
+            await Task.WhenAll(nodeLoop, relist, orphans, serving).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// The kubelet's HTTPS server (logs, exec, attach, metrics) on <see cref="KubeletOptions.Port"/>, with a serving
+    /// certificate from the cluster CA through a CSR (self-signed when none comes in time), accepting clients whose
+    /// certificates the cluster CA issued, authorized by SubjectAccessReview. Runs until the kubelet stops.
+    /// </summary>
+    private async Task ServeAsync(PodWorkers workers, CriClient cri, string nodeIp, HostInfo host, CancellationToken cancellationToken)
+    {
+        if (options.Port == 0 || options.ClientCa is null)
+        {
+            return;
+        }
+
+        var certificate = await Server.ServingCertificate.LoadOrRequestAsync(
+            new Server.ServingCertificate.KubernetesCsrClient(client),
+            options.NodeName,
+            [System.Net.IPAddress.Parse(nodeIp)],
+            [.. new[] { options.NodeName, host.Hostname }.Distinct(StringComparer.Ordinal)],
+            Path.Combine(options.RootDir, "pki"),
+            options.ServingCertificateWait,
+            _time,
+            loggers.CreateLogger("kubelet.certificate"),
+            cancellationToken).ConfigureAwait(false);
+        await using var server = new Server.KubeletServer(
+            new Server.KubeletServerOptions(options.NodeName, System.Net.IPAddress.Parse(options.Address), options.Port),
+            workers,
+            cri,
+            certificate,
+            options.ClientCa,
+            new Server.SubjectAccessReviewAuthorizer(client, _time),
+            loggers,
+            _time);
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

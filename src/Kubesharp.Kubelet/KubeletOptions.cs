@@ -32,6 +32,12 @@ public sealed record KubeletOptions
 
     public string Address { get; init; } = "0.0.0.0";
 
+    /// <summary>The cluster CA: the kubelet's server accepts client certificates it issued (the API server's, admins').</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCa { get; init; }
+
+    /// <summary>How long the kubelet waits for its serving certificate (a CSR) before it serves with a self-signed one.</summary>
+    public TimeSpan ServingCertificateWait { get; init; } = TimeSpan.FromSeconds(30);
+
     public int MaxPods { get; init; } = 110;
 
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();

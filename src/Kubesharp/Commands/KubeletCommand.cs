@@ -117,6 +117,7 @@ internal static class KubeletCommand
             }
 
             client = new Kubernetes(config);
+            options = options with { ClientCa = config.SslCaCerts is { Count: > 0 } cas ? cas[0] : null };
         }
         catch (Exception e) when (e is KubeConfigException or IOException or ArgumentException)
         {

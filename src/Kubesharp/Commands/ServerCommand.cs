@@ -207,13 +207,20 @@ internal static class ServerCommand
                 // The server's own node, with its own identity (system:node:NAME), through the API like any kubelet.
                 var kubeconfig = Path.Combine(dataDir, "kubelet.kubeconfig");
                 server.Pki!.WriteKubeconfig(kubeconfig, url, server.Pki.LoadOrIssueClient("kubelet", $"system:node:{agent.NodeName}", ["system:nodes"]), "kubelet");
-                kubeletClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+                var kubeletConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+                kubeletClient = new k8s.Kubernetes(kubeletConfig);
                 if (!File.Exists(agent.Socket))
                 {
                     ServerLog.NoRuntime(logger, agent.Socket);
                 }
 
-                kubelet = new Kubelet.Kubelet(kubeletClient, new Kubelet.KubeletOptions { NodeName = agent.NodeName, RootDir = Path.Combine(dataDir, "kubelet"), ContainerRuntimeEndpoint = agent.Socket }, loggerFactory);
+                kubelet = new Kubelet.Kubelet(kubeletClient, new Kubelet.KubeletOptions
+                {
+                    NodeName = agent.NodeName,
+                    RootDir = Path.Combine(dataDir, "kubelet"),
+                    ContainerRuntimeEndpoint = agent.Socket,
+                    ClientCa = kubeletConfig.SslCaCerts[0],
+                }, loggerFactory);
                 await kubelet.StartAsync(stop.Token);
             }
 

@@ -22,6 +22,7 @@ public sealed class KubeletFixture : IAsyncLifetime
     private IStore? _store;
     private ApiServerHost? _host;
     private Kubernetes? _kubeletClient;
+    private readonly int _kubeletPort = Testing.FreePorts.Next();
 
     public ContainerRuntimeEnvironment? Runtime { get; private set; }
 
@@ -41,7 +42,11 @@ public sealed class KubeletFixture : IAsyncLifetime
         RootDir = RootDir,
         ContainerRuntimeEndpoint = Runtime!.Socket,
         PodCidr = "10.42.250.0/24",
-        Port = 0,
+        Port = _kubeletPort,
+        Address = "127.0.0.1",
+        NodeIp = "127.0.0.1",
+        ClientCa = _host!.Pki!.Ca,
+        ServingCertificateWait = TimeSpan.FromSeconds(1),
         CrashLoopInitialBackoff = TimeSpan.FromSeconds(1),
         CrashLoopMaxBackoff = TimeSpan.FromSeconds(4),
         ImagePullInitialBackoff = TimeSpan.FromSeconds(1),
@@ -170,6 +175,10 @@ public sealed class KubeletFixture : IAsyncLifetime
             ? string.Concat(File.ReadAllLines(location.LogPath).Select(l => l.Split(' ', 4) is { Length: 4 } p ? p[3] + (p[2] == "F" ? "\n" : "") : ""))
             : "";
     }
+
+    /// <summary>The real kubectl against the fixture's API server (admin).</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
+        Testing.Kubectl.RunAsync(_host!.KubeconfigPath, _dir, Bound, args);
 
     public async Task<IList<Corev1Event>> EventsAsync(string ns, string pod) =>
         (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={pod}")).Items;
