@@ -364,7 +364,15 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         var meta = ObjectJson.Metadata(result);
         foreach (var field in ImmutableMeta)
         {
-            meta[field] = storedMeta[field]?.DeepClone();
+            // Kept as stored; a field the stored object lacks stays absent (never written as null).
+            if (storedMeta[field] is { } kept)
+            {
+                meta[field] = kept.DeepClone();
+            }
+            else
+            {
+                meta.Remove(field);
+            }
         }
 
         meta["name"] = storedMeta["name"]?.DeepClone();

@@ -87,6 +87,23 @@ public abstract partial class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task An_update_leaves_unset_immutable_metadata_absent_rather_than_null()
+    {
+        using var client = server.Client();
+        var created = await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("no-nulls", "1"), "default");
+        created.Data["key"] = "2";
+        await client.CoreV1.ReplaceNamespacedConfigMapAsync(created, "no-nulls", "default");
+        await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch), "no-nulls", "default");
+
+        var raw = await client.HttpClient.GetStringAsync(new Uri(client.BaseUri, "api/v1/namespaces/default/configmaps/no-nulls"));
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("no-nulls", "default");
+
+        Assert.DoesNotContain("deletionTimestamp", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("deletionGracePeriodSeconds", raw, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@":\s*null\b", raw);
+    }
+
+    [SkippableFact]
     public async Task A_stale_resource_version_is_a_409_Conflict()
     {
         using var client = server.Client();

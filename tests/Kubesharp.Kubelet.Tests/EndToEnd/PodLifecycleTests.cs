@@ -44,6 +44,28 @@ public sealed class PodLifecycleTests(KubeletFixture f)
     }
 
     [SkippableFact]
+    public async Task Two_containers_share_an_emptyDir_on_disk_and_one_in_memory()
+    {
+        Skip.If(f.SkipReason is not null, f.SkipReason);
+        var ns = await f.NamespaceAsync();
+        var mounts = new List<V1VolumeMount> { new() { Name = "disk", MountPath = "/disk" }, new() { Name = "mem", MountPath = "/mem" } };
+        var writer = Sh("writer", "echo on-disk > /disk/f; echo in-memory > /mem/f; sleep 3600");
+        writer.VolumeMounts = mounts;
+        var reader = Sh("reader", "until [ -f /disk/f ] && [ -f /mem/f ]; do sleep 0.2; done; cat /disk/f /mem/f; grep ' /mem ' /proc/mounts | cut -d' ' -f3; sleep 3600");
+        reader.VolumeMounts = mounts;
+        var pod = Pod("shared", writer, reader);
+        pod.Spec.Volumes =
+        [
+            new V1Volume { Name = "disk", EmptyDir = new V1EmptyDirVolumeSource() },
+            new V1Volume { Name = "mem", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("8Mi") } },
+        ];
+        await f.CreatePodAsync(ns, pod);
+
+        await f.WaitAsync(ns, "shared", Running, "running");
+        await WaitLogAsync(ns, "shared", "reader", "on-disk\nin-memory\ntmpfs\n");
+    }
+
+    [SkippableFact]
     public async Task Init_containers_run_one_at_a_time_in_order_before_the_app_containers()
     {
         Skip.If(f.SkipReason is not null, f.SkipReason);
