@@ -10,7 +10,11 @@ namespace Kubesharp.Testing;
 public static class Kubectl
 {
     /// <summary>Runs <c>kubectl ARGS</c> with <paramref name="kubeconfig"/> and a private HOME (kubectl caches discovery per host for hours); killed after <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string home, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string home, TimeSpan timeout, params string[] args) =>
+        RunAsync(kubeconfig, home, timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(string, string, TimeSpan, string[])"/>, with more environment variables.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubeconfig, string home, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var kubectl = ChildProcesses.Which("kubectl");
         if (kubectl is null)
@@ -26,6 +30,11 @@ public static class Kubectl
         var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.Environment["KUBECONFIG"] = kubeconfig;
         start.Environment["HOME"] = home;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

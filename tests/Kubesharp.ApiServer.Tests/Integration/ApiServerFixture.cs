@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
 using Kubesharp.ApiServer.Hosting;
@@ -79,41 +78,8 @@ public abstract class ApiServerFixture : IAsyncLifetime
     public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
         KubectlWithEnvAsync(new Dictionary<string, string>(), args);
 
-    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlWithEnvAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var kubectl = ChildProcesses.Which("kubectl");
-        if (kubectl is null)
-        {
-            if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_KUBECTL") == "1")
-            {
-                throw new InvalidOperationException("kubectl is not on PATH, and KUBESHARP_REQUIRE_KUBECTL=1 requires it");
-            }
-
-            throw new SkipException("kubectl is not on PATH");
-        }
-
-        var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.Environment["KUBECONFIG"] = Kubeconfig;
-        // A private discovery cache: kubectl caches discovery per host for hours.
-        start.Environment["HOME"] = _dir;
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlWithEnvAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Testing.Kubectl.RunAsync(Kubeconfig, _dir, TimeSpan.FromSeconds(60), environment, args);
 
     public async Task DisposeAsync()
     {

@@ -8,7 +8,6 @@ using Kubesharp.Client.Controllers;
 using Kubesharp.Client.Events;
 using Kubesharp.Storage;
 using Kubesharp.Storage.Sqlite;
-using Kubesharp.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubesharp.Controllers.Tests.Integration;
@@ -115,36 +114,8 @@ public sealed class WorkloadClusterFixture : IAsyncLifetime
     };
 
     /// <summary>Runs the real kubectl against this server; skips (visibly) when it is not installed, unless KUBESHARP_REQUIRE_KUBECTL=1.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args)
-    {
-        var kubectl = ChildProcesses.Which("kubectl");
-        if (kubectl is null)
-        {
-            if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_KUBECTL") == "1")
-            {
-                throw new InvalidOperationException("kubectl is not on PATH, and KUBESHARP_REQUIRE_KUBECTL=1 requires it");
-            }
-
-            throw new SkipException("kubectl is not on PATH");
-        }
-
-        var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.Environment["KUBECONFIG"] = Host.KubeconfigPath;
-        // A private discovery cache: kubectl caches discovery per host for hours.
-        start.Environment["HOME"] = _dir;
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Bound + TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
+        Testing.Kubectl.RunAsync(Host.KubeconfigPath, _dir, Bound + TimeSpan.FromSeconds(30), args);
 
     public async Task DisposeAsync()
     {

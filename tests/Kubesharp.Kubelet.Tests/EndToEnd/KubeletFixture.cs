@@ -176,6 +176,25 @@ public sealed class KubeletFixture : IAsyncLifetime
             : "";
     }
 
+    /// <summary>Waits until the container's log contains <paramref name="expected"/>.</summary>
+    public async Task WaitLogAsync(string ns, string pod, string container, string expected, TimeSpan? bound = null)
+    {
+        var deadline = DateTime.UtcNow + (bound ?? Bound);
+        var log = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            log = Log(ns, pod, container);
+            if (log.Contains(expected, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"log of {pod}/{container} never contained \"{expected}\": {log}");
+    }
+
     /// <summary>The real kubectl against the fixture's API server (admin).</summary>
     public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
         Testing.Kubectl.RunAsync(_host!.KubeconfigPath, _dir, Bound, args);

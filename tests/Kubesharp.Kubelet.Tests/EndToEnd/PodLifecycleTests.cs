@@ -40,7 +40,7 @@ public sealed class PodLifecycleTests(KubeletFixture f)
             Assert.True(c.Ready);
             Assert.Equal(0, c.RestartCount);
         });
-        await WaitLogAsync(ns, "pair", "client", "hello-from-server");
+        await f.WaitLogAsync(ns, "pair", "client", "hello-from-server");
     }
 
     [SkippableFact]
@@ -62,7 +62,7 @@ public sealed class PodLifecycleTests(KubeletFixture f)
         await f.CreatePodAsync(ns, pod);
 
         await f.WaitAsync(ns, "shared", Running, "running");
-        await WaitLogAsync(ns, "shared", "reader", "on-disk\nin-memory\ntmpfs\n");
+        await f.WaitLogAsync(ns, "shared", "reader", "on-disk\nin-memory\ntmpfs\n");
     }
 
     [SkippableFact]
@@ -88,7 +88,7 @@ public sealed class PodLifecycleTests(KubeletFixture f)
 
         var running = await f.WaitAsync(ns, "init", Running, "app running");
         Assert.All(running.Status.InitContainerStatuses, s => Assert.Equal("Completed", s.State.Terminated?.Reason));
-        await WaitLogAsync(ns, "init", "app", "first\nsecond\n");
+        await f.WaitLogAsync(ns, "init", "app", "first\nsecond\n");
     }
 
     [SkippableFact]
@@ -229,23 +229,5 @@ public sealed class PodLifecycleTests(KubeletFixture f)
         Assert.Equal(0, after.Status.ContainerStatuses.Single().RestartCount);
         Assert.Equal(before.Status.PodIP, after.Status.PodIP);
         Assert.Equal(before.Status.ContainerStatuses.Single().ContainerID, f.Kubelet.Workers.Find(ns, "adopted", "c", previous: false)!.ContainerId.Insert(0, "containerd://"));
-    }
-
-    private async Task WaitLogAsync(string ns, string pod, string container, string expected)
-    {
-        var deadline = DateTime.UtcNow + KubeletFixture.Bound;
-        var log = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            log = f.Log(ns, pod, container);
-            if (log.Contains(expected, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"log of {pod}/{container} never contained \"{expected}\": {log}");
     }
 }

@@ -87,7 +87,7 @@ public sealed class ProbeAndInputTests(KubeletFixture f)
         await f.CreatePodAsync(ns, new V1Pod { Metadata = new V1ObjectMeta { Name = "env" }, Spec = new V1PodSpec { Containers = [container] } });
 
         await f.WaitAsync(ns, "env", p => p.Status?.Phase == "Running", "running");
-        await WaitLogAsync(ns, "env", "c", "color=blue size=xl password=s3cret pod=env mem=64 greeting=hello-env");
+        await f.WaitLogAsync(ns, "env", "c", "color=blue size=xl password=s3cret pod=env mem=64 greeting=hello-env");
     }
 
     [SkippableFact]
@@ -108,7 +108,7 @@ public sealed class ProbeAndInputTests(KubeletFixture f)
         Assert.Equal("configmap \"late\" not found", waiting.Status.ContainerStatuses.Single().State.Waiting.Message);
         await f.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late" }, Data = new Dictionary<string, string> { ["k"] = "arrived" } }, ns);
         await f.WaitAsync(ns, "envlate", p => p.Status?.Phase == "Running", "running");
-        await WaitLogAsync(ns, "envlate", "c", "value=arrived");
+        await f.WaitLogAsync(ns, "envlate", "c", "value=arrived");
     }
 
     [SkippableFact]
@@ -142,28 +142,10 @@ public sealed class ProbeAndInputTests(KubeletFixture f)
 
         await f.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "greetings" }, Data = new Dictionary<string, string> { ["greeting"] = "hello" } }, ns);
         await f.WaitAsync(ns, "mountlate", p => p.Status?.Phase == "Running", "running");
-        await WaitLogAsync(ns, "mountlate", "c", "hello");
+        await f.WaitLogAsync(ns, "mountlate", "c", "hello");
 
         // An update reaches the running container (at the next sync of the pod).
         await f.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"greeting":"bonjour"}}""", V1Patch.PatchType.MergePatch), "greetings", ns);
-        await WaitLogAsync(ns, "mountlate", "c", "bonjour", TimeSpan.FromSeconds(90));
-    }
-
-    private async Task WaitLogAsync(string ns, string pod, string container, string expected, TimeSpan? bound = null)
-    {
-        var deadline = DateTime.UtcNow + (bound ?? KubeletFixture.Bound);
-        var log = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            log = f.Log(ns, pod, container);
-            if (log.Contains(expected, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"log of {pod}/{container} never contained \"{expected}\": {log}");
+        await f.WaitLogAsync(ns, "mountlate", "c", "bonjour", TimeSpan.FromSeconds(90));
     }
 }
