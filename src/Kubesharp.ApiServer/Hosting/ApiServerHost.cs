@@ -197,9 +197,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         var secrets = _table.Find("", "v1", "secrets")!;
-        if (File.Exists(NodeTokenPath) && BootstrapTokens.TryParse(File.ReadAllText(NodeTokenPath).Trim(), out var id, out _)
+        if (File.Exists(NodeTokenPath) && BootstrapTokens.TryParse(File.ReadAllText(NodeTokenPath).Trim(), out var id, out var tokenSecret)
             && await _store.GetAsync(secrets.StorageKey("kube-system", "bootstrap-token-" + id), 0, cancellationToken) is not null)
         {
+            await PublishClusterInfoAsync(pki, url, id, tokenSecret, cancellationToken);
             return;
         }
 
@@ -214,6 +215,52 @@ public sealed class ApiServerHost : IAsyncDisposable
         await File.WriteAllTextAsync(tmp, token + "\n", cancellationToken);
         File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(tmp, NodeTokenPath, overwrite: true);
+        await PublishClusterInfoAsync(pki, url, token[..6], token[7..], cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <c>kube-public/cluster-info</c> (<see cref="ClusterInfo"/>) with the server URL, the CA and the node
+    /// token's signature, as <c>kubeadm init</c> and the bootstrap signer controller do; rewritten when any of them
+    /// changed. Only the node token signs it (there is no bootstrap signer controller for tokens made later).
+    /// </summary>
+    private async Task PublishClusterInfoAsync(ClusterPki pki, string url, string tokenId, string tokenSecret, CancellationToken cancellationToken)
+    {
+        var configmaps = _table.Find("", "v1", "configmaps")!;
+        var key = configmaps.StorageKey(ClusterInfo.Namespace, ClusterInfo.Name);
+        var data = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, value) in ClusterInfo.Data(url, pki.Ca.ExportCertificatePem(), tokenId, tokenSecret))
+        {
+            data[name] = value;
+        }
+
+        var existing = await _store.GetAsync(key, 0, cancellationToken);
+        if (existing is null)
+        {
+            var obj = new System.Text.Json.Nodes.JsonObject
+            {
+                ["kind"] = "ConfigMap",
+                ["apiVersion"] = "v1",
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = ClusterInfo.Name,
+                    ["namespace"] = ClusterInfo.Namespace,
+                    ["uid"] = Guid.NewGuid().ToString(),
+                    ["creationTimestamp"] = ObjectJson.Time(_time.GetUtcNow()),
+                },
+                ["data"] = data,
+            };
+            await _store.CreateAsync(key, ObjectJson.ToStorage(obj), null, cancellationToken);
+            return;
+        }
+
+        var stored = System.Text.Json.Nodes.JsonNode.Parse(existing.Value)!.AsObject();
+        if (System.Text.Json.Nodes.JsonNode.DeepEquals(stored["data"], data))
+        {
+            return;
+        }
+
+        stored["data"] = data;
+        await _store.UpdateAsync(key, ObjectJson.ToStorage(stored), existing.ModRevision, null, cancellationToken);
     }
 
     /// <summary>The namespaces that exist from the start, created if missing (idempotent, safe on every start).</summary>

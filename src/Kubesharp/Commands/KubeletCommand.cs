@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using k8s.Exceptions;
 using Kubesharp.Kubelet;
+using Kubesharp.Kubelet.Bootstrap;
 using Microsoft.Extensions.Logging;
 
 namespace Kubesharp.Commands;
@@ -71,9 +72,10 @@ internal static class KubeletCommand
         var node = new NodeOptions();
         var server = new Option<string?>("--server") { Description = "The API server's URL, e.g. https://10.0.0.1:6443 (default: the kubeconfig's)." };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig with the node's identity." };
-        var token = new Option<string?>("--token") { Description = "A bootstrap token (from the server's <data-dir>/node-token) to join with instead of a kubeconfig." };
-        var dataDir = new Option<string>("--data-dir") { Description = "The agent's directory (the kubelet's is <data-dir>/kubelet).", DefaultValueFactory = _ => "/var/lib/kubesharp/agent" };
-        var command = new Command("agent", "Run a node: the kubelet (and kube-proxy), joined to a server.") { server, kubeconfig, token, dataDir };
+        var token = new Option<string?>("--token") { Description = "A bootstrap token (from the server's <data-dir>/node-token) to join with instead of a kubeconfig: TLS bootstrap of a node client certificate (needs --server)." };
+        var caCertHash = new Option<string[]>("--ca-cert-hash") { Description = "With --token: pins the cluster CA's public key (sha256:<hex of its SubjectPublicKeyInfo>, as kubeadm's --discovery-token-ca-cert-hash); repeatable." };
+        var dataDir = new Option<string>("--data-dir") { Description = "The agent's directory (the kubelet's is <data-dir>/kubelet; a --token join writes <data-dir>/kubelet.kubeconfig).", DefaultValueFactory = _ => "/var/lib/kubesharp/agent" };
+        var command = new Command("agent", "Run a node: the kubelet (and kube-proxy), joined to a server.") { server, kubeconfig, token, caCertHash, dataDir };
         foreach (var option in node.All)
         {
             command.Options.Add(option);
@@ -88,10 +90,29 @@ internal static class KubeletCommand
                 return await RunAsync(path, parse.GetValue(server), options, cancellationToken);
             }
 
-            if (parse.GetValue(token) is not null)
+            if (parse.GetValue(token) is { } joinToken)
             {
-                await Console.Error.WriteLineAsync("error: joining with --token needs TLS bootstrap, which this build does not do yet; use --kubeconfig with a node credential");
-                return 1;
+                if (parse.GetValue(server) is not { } url)
+                {
+                    await Console.Error.WriteLineAsync("error: --server is required with --token");
+                    return 1;
+                }
+
+                TlsBootstrapResult joined;
+                try
+                {
+                    joined = await TlsBootstrap.BootstrapAsync(url, joinToken, options.NodeName, dir, parse.GetValue(caCertHash) ?? [], TimeSpan.FromMinutes(5), line => Console.WriteLine("agent: " + line), cancellationToken);
+                }
+                catch (TlsBootstrapException e)
+                {
+                    await Console.Error.WriteLineAsync($"error: {e.Message}");
+                    return 1;
+                }
+
+                Console.WriteLine(joined.Reused
+                    ? $"agent: using the node certificate in {joined.KubeconfigPath} (system:node:{options.NodeName})"
+                    : $"agent: joined as system:node:{options.NodeName} ({joined.KubeconfigPath})");
+                return await RunAsync(joined.KubeconfigPath, null, options, cancellationToken);
             }
 
             await Console.Error.WriteLineAsync("error: one of --kubeconfig or --token is required");

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Kubesharp.ApiServer.Auth.Authentication;
+using static Kubesharp.ApiServer.Auth.Authorization.PolicyRuleBuilder;
 
 namespace Kubesharp.ApiServer.Auth.Authorization;
 
@@ -18,6 +19,21 @@ internal static partial class BootstrapPolicy
         NamedClusterBinding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", Group(BootstrapTokens.DefaultNodeTokenGroup)),
         NamedClusterBinding("kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", Group(BootstrapTokens.DefaultNodeTokenGroup)),
         NamedClusterBinding("kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", Group(UserInfo.Nodes)),
+    ];
+
+    /// <summary>
+    /// kubeadm's Role that lets anyone read <c>kube-public/cluster-info</c> (<c>cmd/kubeadm/app/phases/bootstraptoken/clusterinfo</c>):
+    /// a joining node reads the CA from it before it has a credential the server could check.
+    /// </summary>
+    public static List<V1Role> KubeadmRoles() =>
+    [
+        Role(KubePublic, "kubeadm:bootstrap-signer-clusterinfo", Rule("get").Groups(Legacy).Resources("configmaps").Names("cluster-info")),
+    ];
+
+    /// <summary>The binding of <see cref="KubeadmRoles"/> to <c>system:anonymous</c>.</summary>
+    public static List<V1RoleBinding> KubeadmRoleBindings() =>
+    [
+        RoleBinding(KubePublic, "kubeadm:bootstrap-signer-clusterinfo", "kubeadm:bootstrap-signer-clusterinfo", User(UserInfo.AnonymousName)),
     ];
 
     private static V1ClusterRoleBinding NamedClusterBinding(string name, string roleName, params Rbacv1Subject[] subjects)

@@ -5,7 +5,7 @@ namespace Kubesharp.ApiServer.Auth.Authorization;
 
 internal static partial class BootstrapPolicy
 {
-    /// <summary>The Roles of upstream's namespace_policy.go, in kube-system and kube-public.</summary>
+    /// <summary>The Roles of upstream's namespace_policy.go, in kube-system and kube-public, then kubeadm's (<see cref="KubeadmRoles"/>).</summary>
     public static List<V1Role> NamespaceRoles() =>
     [
         // Reads the client CA of the extension-apiserver-authentication configmap. The builder refuses
@@ -49,9 +49,10 @@ internal static partial class BootstrapPolicy
             Rule(Read).Groups(Legacy).Resources("configmaps"),
             Rule("update").Groups(Legacy).Resources("configmaps").Names("cluster-info"),
             EventsRule()),
+        .. KubeadmRoles(),
     ];
 
-    /// <summary>The RoleBindings of upstream's namespace_policy.go, in kube-system and kube-public.</summary>
+    /// <summary>The RoleBindings of upstream's namespace_policy.go, in kube-system and kube-public, then kubeadm's (<see cref="KubeadmRoleBindings"/>).</summary>
     public static List<V1RoleBinding> NamespaceRoleBindings() =>
     [
         RoleBinding(
@@ -93,5 +94,6 @@ internal static partial class BootstrapPolicy
             ControllerRolePrefix + "bootstrap-signer",
             ControllerRolePrefix + "bootstrap-signer",
             ServiceAccount(KubeSystem, "bootstrap-signer")),
+        .. KubeadmRoleBindings(),
     ];
 }
