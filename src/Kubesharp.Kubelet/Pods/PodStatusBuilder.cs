@@ -35,8 +35,8 @@ public static class PodStatusBuilder
         bool terminating)
     {
         var existing = pod.Status ?? new V1PodStatus();
-        var initStatuses = (pod.Spec.InitContainers ?? []).Select(c => ContainerStatus(c, runtime, waiting, ready, started, isInit: true)).ToList();
-        var statuses = (pod.Spec.Containers ?? []).Select(c => ContainerStatus(c, runtime, waiting, ready, started, isInit: false)).ToList();
+        var initStatuses = (pod.Spec.InitContainers ?? []).Select(c => ContainerStatus(pod.Spec.RestartPolicy ?? "Always", c, runtime, waiting, ready, started, isInit: true)).ToList();
+        var statuses = (pod.Spec.Containers ?? []).Select(c => ContainerStatus(pod.Spec.RestartPolicy ?? "Always", c, runtime, waiting, ready, started, isInit: false)).ToList();
         var initDone = initStatuses.All(s => s.State?.Terminated is { ExitCode: 0 });
         if (!initDone)
         {
@@ -157,7 +157,11 @@ public static class PodStatusBuilder
         return conditions;
     }
 
+    private static bool WillRestart(string policy, int exitCode, bool isInit) =>
+        isInit ? policy != "Never" && exitCode != 0 : policy == "Always" || (policy == "OnFailure" && exitCode != 0);
+
     private static V1ContainerStatus ContainerStatus(
+        string policy,
         V1Container spec,
         PodRuntimeStatus runtime,
         IReadOnlyDictionary<string, ContainerWaiting> waiting,
@@ -192,7 +196,8 @@ public static class PodStatusBuilder
                 status.LastState = previous is { Exited: true } ? new V1ContainerState { Terminated = Terminated(previous) } : null;
                 break;
             case ContainerState.ContainerExited:
-                if (wait is not null)
+                // A waiting reason shows only for a container that will run again (upstream's ShouldContainerBeRestarted).
+                if (wait is not null && WillRestart(policy, latest.Status.ExitCode, isInit))
                 {
                     status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = wait.Reason, Message = wait.Message } };
                     status.LastState = new V1ContainerState { Terminated = Terminated(latest) };

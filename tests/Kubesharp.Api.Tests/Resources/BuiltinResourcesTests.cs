@@ -130,7 +130,7 @@ public sealed class BuiltinResourcesTests
     /// <summary>What <c>kubectl api-resources -o wide</c> shows upstream, one kind per case.</summary>
     [Theory]
     [InlineData("", "namespaces", "Namespace", "ns", "", false, "status,finalize")]
-    [InlineData("", "pods", "Pod", "po", "all", true, "status,binding,eviction")]
+    [InlineData("", "pods", "Pod", "po", "all", true, "status,attach,binding,eviction,exec,log")]
     [InlineData("", "nodes", "Node", "no", "", true, "status")]
     [InlineData("", "services", "Service", "svc", "all", true, "status")]
     [InlineData("", "endpoints", "Endpoints", "ep", "", true, "")]

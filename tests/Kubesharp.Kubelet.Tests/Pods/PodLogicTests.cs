@@ -46,6 +46,27 @@ public sealed class PodLogicTests
     public void Phase_follows_upstreams_getPhase(string policy, V1ContainerStatus[] init, V1ContainerStatus[] containers, string phase) =>
         Assert.Equal(phase, PodStatusBuilder.Phase(PodWith(policy), init, containers));
 
+    [Theory]
+    [InlineData("Never", "StartError")]
+    [InlineData("Always", "RunContainerError")]
+    public void A_start_failure_shows_as_waiting_only_when_the_container_will_run_again(string policy, string shown)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "ns", Uid = "u" },
+            Spec = new V1PodSpec { RestartPolicy = policy, Containers = [new V1Container { Name = "c", Image = "img" }] },
+        };
+        var exited = new ContainerStatus { Id = "id1", Metadata = new ContainerMetadata { Name = "c" }, State = ContainerState.ContainerExited, ExitCode = 128, Reason = "StartError" };
+        var runtime = new PodRuntimeStatus("u", [], [new ContainerInstance(exited)]);
+        var waiting = new Dictionary<string, ContainerWaiting> { ["c"] = new("RunContainerError", "exec failed") };
+
+        var status = PodStatusBuilder.Build(pod, runtime, waiting, (_, _) => false, (_, _) => false, "10.0.0.1", DateTimeOffset.UnixEpoch, terminating: false);
+
+        var state = status.ContainerStatuses.Single().State;
+        Assert.Equal(shown, state.Waiting?.Reason ?? state.Terminated?.Reason);
+        Assert.Equal(policy == "Never" ? "Failed" : "Running", status.Phase);
+    }
+
     [Fact]
     public void Backoff_doubles_from_the_initial_delay_to_the_maximum_and_starts_over_after_twice_the_maximum()
     {
