@@ -17,7 +17,8 @@ namespace Kubesharp.Kubelet.Pods;
 /// <param name="Status">The pod status to report.</param>
 /// <param name="RequeueAfter">When to sync again at the latest (a back-off ending, a retry).</param>
 /// <param name="Terminated">Every container and the sandbox are stopped (the pod is being deleted or finished).</param>
-public sealed record SyncResult(V1PodStatus Status, TimeSpan? RequeueAfter, bool Terminated);
+/// <param name="Runtime">The pod as the runtime had it when the status was generated.</param>
+public sealed record SyncResult(V1PodStatus Status, TimeSpan? RequeueAfter, bool Terminated, PodRuntimeStatus Runtime);
 
 /// <summary>The services one sync of a pod uses.</summary>
 public sealed record PodSyncContext(
@@ -59,7 +60,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         {
             await KillPodAsync(pod, runtime, GracePeriod(pod), cancellationToken).ConfigureAwait(false);
             runtime = await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
-            return new SyncResult(Status(pod, runtime, waiting, terminating: true), null, Terminated: true);
+            return new SyncResult(Status(pod, runtime, waiting, terminating: true), null, Terminated: true, runtime);
         }
 
         TimeSpan? requeue = null;
@@ -74,7 +75,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         {
             c.Events.Event(pod, EventTypes.Warning, VolumeSetupException.Reason, e.Message);
             RequeueAt(TimeSpan.FromSeconds(2));
-            return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false);
+            return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false, runtime);
         }
 
         var policy = pod.Spec.RestartPolicy ?? "Always";
@@ -85,14 +86,14 @@ public sealed partial class PodSyncer(PodSyncContext c)
             {
                 // The sandbox died after the containers ran; a pod that never restarts is done.
                 await KillPodAsync(pod, runtime, GracePeriod(pod), cancellationToken).ConfigureAwait(false);
-                return new SyncResult(Status(pod, runtime, waiting, terminating: true), null, Terminated: true);
+                return new SyncResult(Status(pod, runtime, waiting, terminating: true), null, Terminated: true, runtime);
             }
 
             var created = await CreateSandboxAsync(pod, runtime, cancellationToken).ConfigureAwait(false);
             if (!created)
             {
                 RequeueAt(TimeSpan.FromSeconds(5));
-                return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false);
+                return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false, runtime);
             }
 
             runtime = await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
@@ -174,10 +175,10 @@ public sealed partial class PodSyncer(PodSyncContext c)
         {
             // Nothing will run again: stop the sandbox (upstream kills a pod that reached a terminal phase).
             await KillPodAsync(pod, runtime, GracePeriod(pod), cancellationToken).ConfigureAwait(false);
-            return new SyncResult(status, null, Terminated: true);
+            return new SyncResult(status, null, Terminated: true, runtime);
         }
 
-        return new SyncResult(status, requeue, Terminated: false);
+        return new SyncResult(status, requeue, Terminated: false, runtime);
     }
 
     private V1PodStatus Status(V1Pod pod, PodRuntimeStatus runtime, IReadOnlyDictionary<string, ContainerWaiting> waiting, bool terminating) =>
@@ -269,7 +270,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         if (c.CrashBackoff.IsInBackOffSince(key, latest.FinishedAt))
         {
             var delay = c.CrashBackoff.Get(key);
-            var who = $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
+            var who = PodFormat.Describe(pod);
             waiting[container.Name] = new ContainerWaiting("CrashLoopBackOff", $"back-off {GoDuration.Format(delay.Ticks * 100)} restarting failed container={container.Name} pod={who}");
             c.Events.Event(pod, EventTypes.Warning, "BackOff", $"Back-off restarting failed container {container.Name} in pod {who}");
             if (c.CrashBackoff.Until(key, latest.FinishedAt) is { } until)

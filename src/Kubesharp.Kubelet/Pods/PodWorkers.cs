@@ -138,7 +138,7 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
                         _terminal |= pod.Status?.Phase is "Succeeded" or "Failed";
                         var result = await o._syncer.SyncAsync(pod, _terminal, cancellationToken).ConfigureAwait(false);
                         Interlocked.Increment(ref o._syncs);
-                        Runtime = await PodRuntimeStatus.ReadAsync(o._cri, pod.Metadata.Uid, cancellationToken).ConfigureAwait(false);
+                        Runtime = result.Runtime;
                         _terminal |= result.Status.Phase is "Succeeded" or "Failed";
                         await WriteStatusAsync(pod, result.Status, cancellationToken).ConfigureAwait(false);
                         if (result.Terminated && pod.Metadata.DeletionTimestamp is not null)

@@ -121,7 +121,7 @@ public sealed class SandboxConfigBuilder(KubeletOptions options, KubeletPaths pa
 
         if (policy == "ClusterFirst" && options.ClusterDns.Count == 0)
         {
-            warning = $"pod: \"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy.";
+            warning = $"pod: \"{Probes.PodFormat.Describe(pod)}\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy.";
             policy = "Default";
         }
 
