@@ -1,9 +1,10 @@
 # Kubesharp: the two set-up commands are `make run` (a cluster on the embedded store) and `make test`.
 SHELL := /bin/bash
 CONFIG ?= Release
+NODES ?= 2
 DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubesharp)
 
-.PHONY: all build test run runtime-up runtime-down bench-storage bench-api bench-controllers bench-scheduler bench-kubelet format format-check clean
+.PHONY: all build test run cluster cluster-down runtime-up runtime-down bench-storage bench-api bench-controllers bench-scheduler bench-kubelet bench-proxy format format-check clean
 
 all: build
 
@@ -17,10 +18,17 @@ build:
 test:
 	scripts/test.sh
 
-## run: the API server on the embedded SQLite store; kubeconfig at $(DATA_DIR)/admin.kubeconfig
-run: build
-	@echo "starting kubesharp; then: export KUBECONFIG=$(DATA_DIR)/admin.kubeconfig; kubectl get ns"
-	out/kubesharp server --data-dir $(DATA_DIR)
+## run: installs what is missing, builds, starts the container runtime and `kubesharp server` (SQLite store in $(DATA_DIR), its own node); Ctrl-C stops it
+run:
+	DATA_DIR=$(DATA_DIR) CONFIG=$(CONFIG) scripts/run.sh
+
+## cluster: one server and NODES agents on this machine, each node in its own network namespace with its own containerd (root; NODES=2 by default)
+cluster: build
+	NODES=$(NODES) scripts/cluster.sh up
+
+## cluster-down: removes that cluster (daemons, namespaces, the bridge, its directory)
+cluster-down:
+	scripts/cluster.sh down
 
 ## runtime-up: a private containerd (/run/kubesharp/containerd/containerd.sock), the registry on 127.0.0.1:5000, the pause and busybox images (idempotent; root)
 runtime-up:
@@ -49,6 +57,10 @@ bench-scheduler:
 ## bench-kubelet: pod startup latency on one node with its images present (100 pods at 5/s, then 100 at once) and the raw CRI baseline
 bench-kubelet:
 	scripts/bench-kubelet.sh
+
+## bench-proxy: kube-proxy full sync of 1,000 and 10,000 services (10 endpoints each), EndpointSlice change to rules p99 (in a network namespace; root; MODE=iptables|nftables, LARGE, CHANGES), and cluster DNS queries per second
+bench-proxy:
+	scripts/bench-proxy.sh
 
 format:
 	dotnet format Kubesharp.slnx

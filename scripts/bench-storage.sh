@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench-storage: SQLite, etcd and memory under the same workload in one run.
+# make bench-storage: SQLite, etcd and memory under the same workload in one run; then the SQLite snapshot methods
+# (`scripts/bench-storage.sh snapshot` runs only those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh etcd || echo "(etcd missing: the etcd column will be empty)"

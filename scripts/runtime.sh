@@ -22,6 +22,12 @@
 #                           default directory, /var/lib/kubesharp/containerd-<directory with / as _> otherwise.
 #   KUBESHARP_BIN           the kubesharp binary that writes the images (default out/kubesharp; published
 #                           there, as `make build` does, when missing).
+#   KUBESHARP_RUNTIME_NETNS a network namespace (/var/run/netns/NAME) to run this containerd in, for a node of a
+#                           cluster on one machine (scripts/cluster.sh): containerd, and so its pods' CNI, start with
+#                           `nsenter --net=PATH`, and down removes the CNI chains and the cni0 bridge inside that
+#                           namespace. Unset (the default): the calling process's namespace, as before.
+#   KUBESHARP_RUNTIME_REGISTRY_MIRROR  a URL (http://10.77.0.1:5000) the CRI pulls 127.0.0.1:5000/... images from,
+#                           for a containerd whose namespace cannot reach the registry on the host's loopback.
 # Daemons are stopped by their PID, never by name.
 set -euo pipefail
 
@@ -42,6 +48,8 @@ log=$dir/containerd.log
 state=$dir/state
 netd=$dir/net.d
 
+netns=${KUBESHARP_RUNTIME_NETNS:-}
+registry_mirror=${KUBESHARP_RUNTIME_REGISTRY_MIRROR:-}
 registry_addr=127.0.0.1:5000
 registry_dir=/var/lib/kubesharp/registry
 registry_pidfile=$base/registry.pid
@@ -57,28 +65,21 @@ kubesharp=${KUBESHARP_BIN:-$repo/out/kubesharp}
 say() { echo "runtime: $*"; }
 die() { echo "runtime: $*" >&2; exit 1; }
 
-# True when PID $1 is alive and its command line contains $2 (a pid file may outlive its process and the PID be
-# reused by another one).
-alive() {
-  local pid=$1 marker=$2
-  [ -n "$pid" ] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$marker"
-}
-
-pid_of() { [ -f "$1" ] && cat "$1" || true; }
-
-# Sends SIGTERM to PID $1, waits up to 10 s, then SIGKILL.
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-}
+# shellcheck source=scripts/pids.sh
+. "$repo/scripts/pids.sh"
 
 ctr_() { ctr --address "$sock" "$@"; }
+
+# Runs a command in the namespace whose rules are being cleaned ($rules_netns: this instance's namespace, or empty for
+# the calling process's).
+rules_netns=
+in_ns() {
+  if [ -n "$rules_netns" ]; then
+    nsenter --net="$rules_netns" -- "$@"
+  else
+    "$@"
+  fi
+}
 
 containerd_running() { alive "$(pid_of "$pidfile")" "$config"; }
 
@@ -130,6 +131,15 @@ oom_score = 0
     conf_dir = "$netd"
     max_conf_num = 1
 EOF
+  if [ -n "$registry_mirror" ]; then
+    cat <<EOF
+
+  # The registry is on the host's loopback, which this instance's network namespace does not reach: the same image
+  # names are pulled through the host's address instead.
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."$registry_addr"]
+    endpoint = ["$registry_mirror"]
+EOF
+  fi
 }
 
 start_containerd() {
@@ -147,7 +157,14 @@ start_containerd() {
   echo "$new" >"$config"
   rm -f "$sock"
   # setsid: the daemon outlives the shell, test host or make that started it, and never holds their output open.
-  setsid containerd --config "$config" </dev/null >>"$log" 2>&1 9>&- &
+  # nsenter (never `ip netns exec`, which remounts /sys and hides the cgroup mounts from runc: RUNTIME.md) execs
+  # containerd, so $! is containerd's PID either way.
+  local enter=()
+  if [ -n "$netns" ]; then
+    [ -e "$netns" ] || die "network namespace $netns does not exist"
+    enter=(nsenter --net="$netns" --)
+  fi
+  setsid "${enter[@]}" containerd --config "$config" </dev/null >>"$log" 2>&1 9>&- &
   local pid=$!
   echo "$pid" >"$pidfile"
   say "starting containerd (pid $pid, $sock, log $log)"
@@ -361,7 +378,7 @@ remove_cni_rules() {
   local table line chain target
   for table in nat filter; do
     local rules chains=()
-    rules=$(iptables -t "$table" -S 2>/dev/null) || continue
+    rules=$(in_ns iptables -t "$table" -S 2>/dev/null) || continue
     while IFS= read -r line; do
       [[ $line == "-A "* ]] || continue
       chain=${line#-A }
@@ -377,7 +394,7 @@ remove_cni_rules() {
         [[ $match -eq 1 && -n $target && $target != CNI-HOSTPORT-* ]] && chains+=("$target")
       fi
       if [ "$match" -eq 1 ]; then
-        eval "iptables -t $table -D ${line#-A }" 2>/dev/null || true
+        eval "in_ns iptables -t $table -D ${line#-A }" 2>/dev/null || true
       fi
     done <<<"$rules"
     if [ $# -eq 0 ]; then
@@ -386,10 +403,10 @@ remove_cni_rules() {
       done <<<"$rules"
     fi
     for chain in "${chains[@]}"; do
-      iptables -t "$table" -F "$chain" 2>/dev/null || true
+      in_ns iptables -t "$table" -F "$chain" 2>/dev/null || true
     done
     for chain in "${chains[@]}"; do
-      iptables -t "$table" -X "$chain" 2>/dev/null || true
+      in_ns iptables -t "$table" -X "$chain" 2>/dev/null || true
     done
   done
 }
@@ -443,8 +460,16 @@ down() {
   fi
   kill_shims
   if [ ${#ids[@]} -gt 0 ]; then
-    remove_cni_rules "${ids[@]}"
+    rules_netns=$netns remove_cni_rules "${ids[@]}"
     remove_ip_leases "${ids[@]}"
+  fi
+  if [ -n "$netns" ] && [ -e "$netns" ]; then
+    # The namespace is this instance's alone: every CNI chain and the bridge in it are its leftovers.
+    rules_netns=$netns remove_cni_rules
+    if nsenter --net="$netns" -- ip link show cni0 >/dev/null 2>&1; then
+      nsenter --net="$netns" -- ip link delete cni0
+      say "removed the cni0 bridge in $netns"
+    fi
   fi
   unmount_under "$state"
   unmount_under "$root"

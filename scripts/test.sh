@@ -64,8 +64,15 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 status=0
+# The kubesharp binary's tests (tests/Kubesharp.Tests: the runtime smoke test, the multi-node cluster tests in Cluster/,
+# the end-to-end tests in EndToEnd/ -- walkthrough, restarts, HA on etcd) run on their own afterwards, one at a time, so
+# that their load and their containerds never overlap the single-node runtime tests (one of which stops containerd).
 dotnet test Kubesharp.slnx -c "$CONFIG" --no-build -nologo \
+  --filter "FullyQualifiedName!~Kubesharp.Tests." \
   --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" || status=$?
+dotnet test tests/Kubesharp.Tests/Kubesharp.Tests.csproj -c "$CONFIG" --no-build -nologo \
+  --logger "trx;LogFileName=cluster.trx" --logger "console;verbosity=normal" \
   --results-directory "$results" || status=$?
 
 passed=0 failed=0 skipped=0 files=0
@@ -77,6 +84,24 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   skipped=$((skipped + $(get notExecuted)))
+done
+
+# Name every test that did not pass, so that the end of the log says which.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  # The test's name, then the first lines of its message (XML-escaped as the trx holds it).
+  awk '
+    /<UnitTestResult / { failed = 0 }
+    /<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"/ {
+      match($0, /testName="[^"]*"/); print "FAILED: " substr($0, RSTART + 10, RLENGTH - 11); failed = 1; shown = 0
+    }
+    failed && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+    failed && inmsg {
+      done = sub(/<\/Message>.*/, "")
+      if (shown < 8) { print "    " $0; shown++ }
+      if (done) { inmsg = 0; failed = 0 }
+    }
+  ' "$trx"
 done
 
 projects=$(find tests -name '*.csproj' -exec grep -l '<IsTestProject>true</IsTestProject>' {} + | wc -l)

@@ -33,15 +33,47 @@ var nodeName = "bench-" + Guid.NewGuid().ToString("N")[..6];
 await using var agent = KubesharpProcess.Start(binary, "agent", ["agent", "--kubeconfig", server.AdminKubeconfig, "--node-name", nodeName, "--data-dir", Path.Combine(dir, "agent"), "--containerd-socket", runtime.Socket, "--port", "0"]);
 using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfig));
 
+// The agent's per-pod start trace (kubelet.podstart): "pod-start bench/NAME: first_sync=3 sandbox_created=250 ...",
+// each step in milliseconds from when the kubelet's informer delivered the pod.
+var traces = new ConcurrentDictionary<string, Dictionary<string, double>>();
+agent.LineReceived += line =>
+{
+    var at = line.IndexOf("pod-start bench/", StringComparison.Ordinal);
+    if (at < 0)
+    {
+        return;
+    }
+
+    var rest = line[(at + "pod-start bench/".Length)..];
+    var colon = rest.IndexOf(':', StringComparison.Ordinal);
+    if (colon < 0)
+    {
+        return;
+    }
+
+    var steps = new Dictionary<string, double>(StringComparer.Ordinal);
+    foreach (var pair in rest[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+    {
+        var eq = pair.IndexOf('=', StringComparison.Ordinal);
+        if (eq > 0 && double.TryParse(pair[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
+        {
+            steps[pair[..eq]] = ms;
+        }
+    }
+
+    traces[rest[..colon]] = steps;
+};
+
 await WaitNodeReadyAsync(client, nodeName);
 var ns = "bench";
 await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
 await WaitAsync(async () => (await client.CoreV1.ListNamespacedServiceAccountAsync(ns)).Items.Any(a => a.Metadata.Name == "default"), "the default service account");
 
 var readyAt = new ConcurrentDictionary<string, long>();
+var boundAt = new ConcurrentDictionary<string, long>();
 var clock = Stopwatch.StartNew();
 using var watchStop = new CancellationTokenSource();
-var watcher = WatchReadyAsync(client, ns, readyAt, clock, watchStop.Token);
+var watcher = WatchReadyAsync(client, ns, readyAt, boundAt, clock, watchStop.Token);
 
 // Warm-up: one pod, so that first-use costs (image status caches, the JIT) are not in the figures.
 await RunPodsAsync(1, 0, "warm");
@@ -54,7 +86,10 @@ await DeleteAllAsync();
 await watchStop.CancelAsync();
 await watcher.ContinueWith(_ => { }, TaskScheduler.Default);
 
+var rawCpu = MachineCpuSeconds();
+var rawWall = Stopwatch.StartNew();
 var raw = await RawCriAsync(runtime.Socket, rawSamples);
+rawCpu = MachineCpuSeconds() - rawCpu;
 
 var p50 = Percentile(pacedLatencies, 0.50);
 var p99 = Percentile(pacedLatencies, 0.99);
@@ -62,7 +97,7 @@ var burstP99 = Percentile(burstLatencies, 0.99);
 var rawP50 = Percentile(raw, 0.50);
 Console.WriteLine($"  paced: {pacedLatencies.Count} pods at {PodsPerSecond}/s: creation to Ready p50 {p50:0} ms, p90 {Percentile(pacedLatencies, 0.9):0} ms, p99 {p99:0} ms, max {pacedLatencies.Max():0} ms");
 Console.WriteLine($"  burst: {burstLatencies.Count} pods at once: p50 {Percentile(burstLatencies, 0.5):0} ms, p99 {burstP99:0} ms, max {burstLatencies.Max():0} ms");
-Console.WriteLine($"  raw CRI (same containerd, no kubelet, sequential): sandbox + create + start p50 {rawP50:0} ms, p99 {Percentile(raw, 0.99):0} ms over {raw.Count}");
+Console.WriteLine($"  raw CRI (same containerd, no kubelet, sequential): sandbox + create + start p50 {rawP50:0} ms, p99 {Percentile(raw, 0.99):0} ms over {raw.Count}; the machine was busy {rawCpu / raw.Count:0.00} CPU-s per pod for start + stop + remove ({rawCpu / (rawWall.Elapsed.TotalSeconds * Environment.ProcessorCount):P0} of its cores)");
 Console.WriteLine($"  agent RSS: peak {agentRss:0} MB, at the end {agentRssNow:0} MB");
 Console.WriteLine($"kubelet-bench: p50_ms={p50:0} p99_ms={p99:0} burst100_p99_ms={burstP99:0} raw_cri_p50_ms={rawP50:0} overhead_ratio={p50 / rawP50:0.00} agent_rss_mb={agentRss:0}");
 try
@@ -78,6 +113,8 @@ return 0;
 
 async Task<List<double>> RunPodsAsync(int count, double rate, string prefix)
 {
+    var cpuBefore = (Agent: ProcessStats.CpuSeconds(agent.Pid), Server: ProcessStats.CpuSeconds(server.Pid), Machine: MachineCpuSeconds());
+    var wall = Stopwatch.StartNew();
     var created = new ConcurrentDictionary<string, long>();
     var creates = new List<Task>();
     var start = clock.Elapsed;
@@ -107,7 +144,35 @@ async Task<List<double>> RunPodsAsync(int count, double rate, string prefix)
 
     var latencies = created.Where(c => readyAt.ContainsKey(c.Key)).Select(c => (readyAt[c.Key] - c.Value) * 1000.0 / Stopwatch.Frequency).ToList();
     Console.Error.WriteLine($"kubelet-bench: {prefix}: {latencies.Count} pods Ready");
+    if (count > 1)
+    {
+        Breakdown(prefix, created);
+        var machine = MachineCpuSeconds() - cpuBefore.Machine;
+        Console.WriteLine($"  {prefix} CPU over {wall.Elapsed.TotalSeconds:0.0} s wall: machine {machine:0.0} s busy of {wall.Elapsed.TotalSeconds * Environment.ProcessorCount:0.0}; agent {ProcessStats.CpuSeconds(agent.Pid) - cpuBefore.Agent:0.0} s, server {ProcessStats.CpuSeconds(server.Pid) - cpuBefore.Server:0.0} s, the rest (containerd, shims, runc, CNI, this driver, others) {machine - (ProcessStats.CpuSeconds(agent.Pid) - cpuBefore.Agent) - (ProcessStats.CpuSeconds(server.Pid) - cpuBefore.Server):0.0} s");
+    }
+
     return latencies;
+}
+
+// Where the time went, p50 / p99 in ms: creation to bound (the scheduler, seen through the watch) and bound to Ready (seen
+// through the watch), then the kubelet's own steps from its informer delivering the pod.
+void Breakdown(string prefix, ConcurrentDictionary<string, long> created)
+{
+    static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    var bound = created.Where(c => boundAt.ContainsKey(c.Key)).Select(c => Ms(boundAt[c.Key] - c.Value)).ToList();
+    var toReady = created.Where(c => boundAt.ContainsKey(c.Key) && readyAt.ContainsKey(c.Key)).Select(c => Ms(readyAt[c.Key] - boundAt[c.Key])).ToList();
+    var line = new System.Text.StringBuilder($"  {prefix} breakdown p50/p99 ms: created->bound {Percentile(bound, 0.5):0}/{Percentile(bound, 0.99):0}, bound->Ready {Percentile(toReady, 0.5):0}/{Percentile(toReady, 0.99):0}; kubelet from seen:");
+    var mine = created.Keys.Where(traces.ContainsKey).Select(n => traces[n]).ToList();
+    foreach (var step in new[] { "first_sync", "sandbox_created", "sandbox_ready", "image_ready", "container_created", "container_started", "status_built", "status_written" })
+    {
+        var values = mine.Where(t => t.ContainsKey(step)).Select(t => t[step]).ToList();
+        if (values.Count > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" {step} {Percentile(values, 0.5):0}/{Percentile(values, 0.99):0}");
+        }
+    }
+
+    Console.WriteLine(line.Append(CultureInfo.InvariantCulture, $" ({mine.Count} traced)").ToString());
 }
 
 async Task CreateAsync(string name, ConcurrentDictionary<string, long> created)
@@ -132,7 +197,7 @@ async Task DeleteAllAsync()
     await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, "all pods deleted", TimeSpan.FromMinutes(3));
 }
 
-static async Task WatchReadyAsync(Kubernetes client, string ns, ConcurrentDictionary<string, long> readyAt, Stopwatch clock, CancellationToken cancellationToken)
+static async Task WatchReadyAsync(Kubernetes client, string ns, ConcurrentDictionary<string, long> readyAt, ConcurrentDictionary<string, long> boundAt, Stopwatch clock, CancellationToken cancellationToken)
 {
     while (!cancellationToken.IsCancellationRequested)
     {
@@ -140,6 +205,11 @@ static async Task WatchReadyAsync(Kubernetes client, string ns, ConcurrentDictio
         {
             await foreach (var (_, pod) in client.CoreV1.WatchListNamespacedPodAsync(ns, cancellationToken: cancellationToken))
             {
+                if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+                {
+                    boundAt.TryAdd(pod.Metadata.Name, clock.ElapsedTicks);
+                }
+
                 if (pod.Status?.Phase == "Running" && pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
                 {
                     readyAt.TryAdd(pod.Metadata.Name, clock.ElapsedTicks);
@@ -223,6 +293,14 @@ static async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? b
 
         await Task.Delay(100);
     }
+}
+
+// Busy CPU seconds of the whole machine (every core: user, nice, system, irq, softirq, steal), from /proc/stat.
+static double MachineCpuSeconds()
+{
+    var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+    return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / 100.0;
 }
 
 static double Percentile(List<double> values, double q)

@@ -7,6 +7,13 @@ using Kubesharp.Testing;
 
 // make bench-storage: one workload, three backends, one run. Prints a table and the summary line:
 // storage-bench: sqlite_w1=.. sqlite_w64=.. etcd_w1=.. etcd_w64=.. ratio_w64=..
+// `snapshot` as the first argument runs only the snapshot benchmark (SnapshotBench.cs), which otherwise runs last.
+if (args is ["snapshot", ..])
+{
+    await RunSnapshotBenchAsync();
+    return 0;
+}
+
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3.0;
 var workload = new Workload(TimeSpan.FromSeconds(seconds));
 var results = new List<BackendResult>();
@@ -57,4 +64,19 @@ var s = results.Single(r => r.Backend == "sqlite");
 var e = results.SingleOrDefault(r => r.Backend == "etcd");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"storage-bench: sqlite_w1={s.W1:0} sqlite_w64={s.W64:0} etcd_w1={e?.W1 ?? 0:0} etcd_w64={e?.W64 ?? 0:0} ratio_w64={(e is null || e.W64 == 0 ? 0 : s.W64 / e.W64):0.00}"));
+await RunSnapshotBenchAsync();
 return 0;
+
+static async Task RunSnapshotBenchAsync()
+{
+    var dir = Path.Combine(Path.GetTempPath(), "kubesharp-bench-snapshot-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(dir);
+    try
+    {
+        await SnapshotBench.RunAsync(dir);
+    }
+    finally
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+}

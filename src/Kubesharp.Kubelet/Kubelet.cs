@@ -35,6 +35,9 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
 
     public CriClient? Cri { get; private set; }
 
+    /// <summary>Pod start traces and the sync and runtime-call timings (served on <c>/metrics</c>).</summary>
+    public PodStartTracker? Starts { get; private set; }
+
     public KubeletPaths Paths { get; } = new(options.RootDir);
 
     /// <summary>Set once the node is registered and the pods' informer has synced.</summary>
@@ -55,7 +58,9 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
         Directory.CreateDirectory(Paths.LogsDir);
         var host = HostInfo.Read(options.RootDir);
         var nodeIp = options.NodeIp ?? HostInfo.NodeAddress(client.BaseUri).ToString();
-        using var cri = new CriClient(options.ContainerRuntimeEndpoint);
+        var starts = new PodStartTracker(_time, loggers.CreateLogger("kubelet.podstart"));
+        Starts = starts;
+        using var cri = new CriClient(options.ContainerRuntimeEndpoint, observe: starts.RuntimeOperation);
         Cri = cri;
         await using var recorder = new EventRecorder(
             new KubernetesEventSink(client),
@@ -68,7 +73,7 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
         Node = node;
         using var runner = new ProbeRunner(cri, _time);
         await using var probes = new ProbeManager(runner, recorder, _time, loggers.CreateLogger("kubelet.prober"));
-        var syncer = new PodSyncer(new PodSyncContext(
+        using var syncer = new PodSyncer(new PodSyncContext(
             cri,
             options,
             Paths,
@@ -84,8 +89,9 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             host.MemoryBytes,
             nodeIp,
             _time,
-            loggers.CreateLogger("kubelet.sync")));
-        await using var workers = new PodWorkers(client, syncer, cri, options, loggers.CreateLogger("kubelet.workers"));
+            loggers.CreateLogger("kubelet.sync"),
+            starts));
+        await using var workers = new PodWorkers(client, syncer, cri, options, loggers.CreateLogger("kubelet.workers")) { Starts = starts };
         Workers = workers;
         var relister = new Relister(cri, _time, loggers.CreateLogger("kubelet.pleg"));
         workers.RuntimeUp = () => relister.Healthy;
@@ -103,13 +109,14 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
         {
             AddFunc = pod =>
             {
+                starts.Seen(pod);
                 probes.PodUpdated(pod);
                 workers.Update(pod);
             },
-            UpdateFunc = (_, pod) =>
+            UpdateFunc = (old, pod) =>
             {
                 probes.PodUpdated(pod);
-                workers.Update(pod);
+                workers.Update(old, pod);
             },
             DeleteFunc = (pod, _) => workers.Deleted(pod),
         });
@@ -119,10 +126,10 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             return;
         }
 
-        var serving = ServeAsync(workers, cri, nodeIp, host, cancellationToken);
+        var serving = ServeAsync(workers, cri, nodeIp, host, starts, cancellationToken);
         Log.Started(_logger, options.NodeName, nodeIp, options.ContainerRuntimeEndpoint);
         _started.TrySetResult();
-        var relist = relister.RunAsync(options.RelistPeriod, workers.Signal, _ => workers.SignalAll(), cancellationToken);
+        var relist = relister.RunAsync(options.RelistPeriod, workers.RuntimeChanged, _ => workers.SignalAll(), cancellationToken);
         var orphans = CleanUpOrphansAsync(relister, workers, pods, syncer, cancellationToken);
         try
         {
@@ -139,7 +146,7 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
     /// certificate from the cluster CA through a CSR (self-signed when none comes in time), accepting clients whose
     /// certificates the cluster CA issued, authorized by SubjectAccessReview. Runs until the kubelet stops.
     /// </summary>
-    private async Task ServeAsync(PodWorkers workers, CriClient cri, string nodeIp, HostInfo host, CancellationToken cancellationToken)
+    private async Task ServeAsync(PodWorkers workers, CriClient cri, string nodeIp, HostInfo host, PodStartTracker starts, CancellationToken cancellationToken)
     {
         if (options.Port == 0 || options.ClientCa is null)
         {
@@ -164,7 +171,8 @@ public sealed partial class Kubelet(Kubernetes client, KubeletOptions options, I
             options.ClientCa,
             new Server.SubjectAccessReviewAuthorizer(client, _time),
             loggers,
-            _time);
+            _time,
+            starts.Registry);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -58,6 +58,13 @@ public sealed record KubeletOptions
     /// <summary>How often each pod is synchronised even when nothing happened (upstream's sync frequency).</summary>
     public TimeSpan SyncFrequency { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How many sandbox creations, container creations and container starts the kubelet has in the runtime at once
+    /// (the others wait their turn): containerd, runc and the CNI plugins each fork processes for them, and on a small
+    /// node a hundred at once take longer in total than a few at a time. Twice the cores, at least 4.
+    /// </summary>
+    public int ParallelRuntimeStarts { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
     public TimeSpan CrashLoopInitialBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan CrashLoopMaxBackoff { get; init; } = TimeSpan.FromMinutes(5);

@@ -75,7 +75,7 @@ public static class StoreFactory
             StoreKind.Sqlite => await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = options.SqlitePath! }, time, loggers.CreateLogger("storage-sqlite"), cancellationToken),
             StoreKind.Memory => new MemoryStore(time, loggers.CreateLogger("storage-memory")),
             StoreKind.Etcd => new EtcdStore(
-                new EtcdStoreOptions { Endpoints = string.Join(",", options.EtcdEndpoints.Select(e => e.GetLeftPart(UriPartial.Authority))) },
+                new EtcdStoreOptions { Endpoints = string.Join(",", options.EtcdEndpoints.Select(e => e.GetLeftPart(UriPartial.Authority))), CompactionInterval = TimeSpan.FromMinutes(5) },
                 loggers.CreateLogger("storage-etcd"),
                 time),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown datastore kind"),

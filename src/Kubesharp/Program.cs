@@ -6,10 +6,14 @@ var root = new RootCommand("Kubesharp: a Kubernetes-compatible container orchest
     ServerCommand.Create(),
     ControllerManagerCommand.Create(),
     SchedulerCommand.Create(),
+    DnsCommand.Create(),
     KubeletCommand.CreateKubelet(),
     KubeletCommand.CreateAgent(),
+    ProxyCommand.Create(),
     ExplainPlacementCommand.Create(),
     ImageCommand.Create(),
+    DatastoreCommand.Create(),
+    CertificateCommand.Create(),
     VersionCommand.Create(),
 };
 

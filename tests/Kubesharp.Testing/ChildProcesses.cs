@@ -21,6 +21,23 @@ public static class ChildProcesses
         File.WriteAllText(Path.Combine(dir, $"{name}-{process.Id}.pid"), process.Id.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Kills a recorded child (SIGKILL, with its children), waits for it to exit, forgets and disposes it.</summary>
+    public static async Task KillAsync(Process process, string name)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        await process.WaitForExitAsync();
+        Forget(process.Id, name);
+        process.Dispose();
+    }
+
     public static void Forget(int pid, string name)
     {
         var dir = Environment.GetEnvironmentVariable("KUBESHARP_TEST_PIDDIR");

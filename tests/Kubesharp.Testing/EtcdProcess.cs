@@ -114,18 +114,7 @@ public sealed class EtcdProcess : IAsyncDisposable
         }
 
         _process = null;
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-
-        await process.WaitForExitAsync();
-        ChildProcesses.Forget(process.Id, "etcd");
-        process.Dispose();
+        await ChildProcesses.KillAsync(process, "etcd");
     }
 
     public async ValueTask DisposeAsync()

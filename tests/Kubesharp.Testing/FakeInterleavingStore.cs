@@ -5,12 +5,13 @@ namespace Kubesharp.Testing;
 
 /// <summary>
 /// A store that passes everything to another, and lets a test slip a competing write in just before a
-/// chosen update reaches it: the way to make a caller lose a compare-and-swap on purpose, without timing.
+/// chosen update (or create) reaches it: the way to make a caller lose a compare-and-swap on purpose, without timing.
 /// Thread-safe; each armed write runs once.
 /// </summary>
 public sealed class FakeInterleavingStore(IStore inner) : IStore
 {
     private readonly ConcurrentDictionary<string, Queue<Func<IStore, Task>>> _beforeUpdate = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Queue<Func<IStore, Task>>> _beforeCreate = new(StringComparer.Ordinal);
 
     public string Name => inner.Name;
 
@@ -46,8 +47,34 @@ public sealed class FakeInterleavingStore(IStore inner) : IStore
         return await inner.UpdateAsync(key, value, expectedModRevision, ttl, cancellationToken);
     }
 
-    public ValueTask<WriteResult> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
-        inner.CreateAsync(key, value, ttl, cancellationToken);
+    /// <summary>Runs <paramref name="competing"/> against the underlying store right before the next <see cref="CreateAsync"/> of <paramref name="key"/>.</summary>
+    public void BeforeNextCreate(string key, Func<IStore, Task> competing)
+    {
+        var queue = _beforeCreate.GetOrAdd(key, _ => new Queue<Func<IStore, Task>>());
+        lock (queue)
+        {
+            queue.Enqueue(competing);
+        }
+    }
+
+    public async ValueTask<WriteResult> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        Func<IStore, Task>? competing = null;
+        if (_beforeCreate.TryGetValue(key, out var queue))
+        {
+            lock (queue)
+            {
+                queue.TryDequeue(out competing);
+            }
+        }
+
+        if (competing is not null)
+        {
+            await competing(inner);
+        }
+
+        return await inner.CreateAsync(key, value, ttl, cancellationToken);
+    }
 
     public ValueTask<KeyValue?> GetAsync(string key, long revision = 0, CancellationToken cancellationToken = default) =>
         inner.GetAsync(key, revision, cancellationToken);

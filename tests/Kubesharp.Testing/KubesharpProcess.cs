@@ -45,6 +45,8 @@ public sealed class KubesharpProcess : IAsyncDisposable
             {
                 Console.Error.WriteLine($"[{Name}] {e.Data}");
             }
+
+            LineReceived?.Invoke(e.Data);
         };
         process.OutputDataReceived += drain;
         process.ErrorDataReceived += drain;
@@ -53,6 +55,9 @@ public sealed class KubesharpProcess : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>Each line the process writes (stdout or stderr), on a reader thread; e.g. for a benchmark that reads a component's trace.</summary>
+    public event Action<string>? LineReceived;
 
     public int Pid => _process.Id;
 
@@ -80,6 +85,11 @@ public sealed class KubesharpProcess : IAsyncDisposable
     public static async Task<KubesharpProcess> StartServerAsync(string binary, string dataDir, IEnumerable<string> extraArgs)
     {
         var port = FreePorts.Next();
+        // Ready means the kubeconfig is written: one left by an earlier run on this data directory must not count.
+        if (File.Exists(Path.Combine(dataDir, "admin.kubeconfig")))
+        {
+            File.Delete(Path.Combine(dataDir, "admin.kubeconfig"));
+        }
         var server = new KubesharpProcess(Launch(binary, ["server", "--data-dir", dataDir, "--port", port.ToString(CultureInfo.InvariantCulture), .. extraArgs]), "server")
         {
             Port = port,

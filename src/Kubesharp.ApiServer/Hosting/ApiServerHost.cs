@@ -16,6 +16,7 @@ using Kubesharp.ApiServer.Http;
 using Kubesharp.ApiServer.OpenApi;
 using Kubesharp.ApiServer.Pki;
 using Kubesharp.ApiServer.Rest;
+using Kubesharp.ApiServer.ServiceAllocation;
 using Kubesharp.ApiServer.Streaming;
 using Kubesharp.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -55,6 +56,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private WatchCache? _cache;
     private CrdRegistry? _crds;
     private KubeletConnection? _kubelets;
+    private AllocationRepair? _repair;
+    private KubernetesServiceController? _kubernetesService;
 
     public ApiServerHost(ApiServerOptions options, IStore store, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -71,12 +74,29 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public ClusterPki? Pki { get; private set; }
 
+    /// <summary>The address this server announces in the <c>kubernetes</c> Service's endpoints (known once started).</summary>
+    public string? AdvertisedAddress { get; private set; }
+
+    /// <summary>The host's own address as an API server without a configured one would announce it when bound to every address.</summary>
+    public static string HostAddress() => AdvertiseAddress.Resolve(null, "0.0.0.0");
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Malformed ranges stop the server before it touches anything (ArgumentException).
+        var serviceIps = ServiceIpRange.Parse(_options.ServiceCidr);
+        var nodePorts = NodePortRange.Parse(_options.NodePortRange);
+        var advertise = AdvertisedAddress = AdvertiseAddress.Resolve(_options.AdvertiseAddress, _options.BindAddress);
         Directory.CreateDirectory(_options.DataDir);
-        var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, Dns.GetHostName(), _options.ServiceAddress, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
+        // The CA, service-account key and node token come from the datastore, so servers sharing it are one cluster.
+        await ClusterBootstrap.SyncAsync(_store, _options.DataDir, _loggers.CreateLogger("kube-apiserver"), _time, cancellationToken);
+        var pki = Pki = ClusterPki.LoadOrCreate(_options.DataDir, ["localhost", "127.0.0.1", _options.BindAddress, advertise, Dns.GetHostName(), _options.ServiceAddress, serviceIps.First, "kubernetes", "kubernetes.default", "kubernetes.default.svc"], _time);
         await BootstrapAsync(cancellationToken);
         await new RbacBootstrap(_store, _table, _time).EnsureAsync(cancellationToken);
+        // The allocation bitmaps are rebuilt from the Services before any request can allocate (upstream's repair at start).
+        var allocator = new ServiceAllocator(_store, serviceIps, nodePorts, _options.AllocationRandom ?? Random.Shared, _loggers.CreateLogger("service-allocator"));
+        _repair = new AllocationRepair(allocator, _store, _table.Find("", "v1", "services")!, _time, _loggers.CreateLogger("service-allocation-repair"));
+        await _repair.RunOnceAsync(cancellationToken);
+        _repair.Start(_options.AllocationRepairInterval);
         _cache = new WatchCache(_store, _loggers.CreateLogger("watch-cache"), _options.WatchCacheCapacity);
         await _cache.StartAsync(cancellationToken);
         // Every namespaced create checks its namespace: keep namespaces in the cache from the start.
@@ -135,7 +155,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             new CertificateSigningRequestAdmission(),
             new RbacEscalationAdmission(rbac, authorizer),
         ]);
-        var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission };
+        var rest = new RestHandler(_store, _table, _schemas, _time, _cache) { Stopping = app.Lifetime.ApplicationStopping, BookmarkInterval = _options.BookmarkInterval, Admission = admission, Services = allocator };
         var router = new ApiRouter(rest, _table, _schemas, _loggers.CreateLogger("kube-apiserver"))
         {
             Auth = auth,
@@ -152,6 +172,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var port = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
         Url = new Uri($"https://{(_options.BindAddress == "0.0.0.0" ? "127.0.0.1" : _options.BindAddress)}:{port}");
         router.ServerAddress = $"{Url.Host}:{port}";
+        _kubernetesService = new KubernetesServiceController(_store, _table, allocator, advertise, port, _options.EndpointLeaseTtl, _options.EndpointReconcileInterval, _time, _loggers.CreateLogger("kubernetes-service"));
+        await _kubernetesService.StartAsync(cancellationToken);
         router.Discovery = new ServiceAccountIssuerDiscovery(keys, _options.ServiceAccountIssuer, ServiceAccountIssuerDiscovery.DefaultJwksUri(router.ServerAddress));
         await WriteComponentCredentialsAsync(pki, Url.ToString().TrimEnd('/'), cancellationToken);
         pki.WriteAdminKubeconfig(KubeconfigPath, Url.ToString().TrimEnd('/'));
@@ -160,6 +182,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>Stops accepting, lets requests in flight finish (watches end), then returns.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Upstream withdraws the server's address from the kubernetes Service's endpoints first.
+        if (_kubernetesService is not null)
+        {
+            await _kubernetesService.StopAsync(cancellationToken);
+        }
+
         if (_app is not null)
         {
             await _app.StopAsync(cancellationToken);
@@ -187,7 +215,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// node join token: a bootstrap token Secret in kube-system, written to <c>node-token</c>, in kubeadm's group
     /// <c>system:bootstrappers:kubeadm:default-node-token</c> (which kubeadm's bindings let create and auto-approve node
     /// client CSRs, see <see cref="BootstrapPolicy.KubeadmClusterRoleBindings"/>). Both are kept
-    /// across restarts; a token whose Secret is gone is replaced.
+    /// across restarts; the token is the cluster's (<see cref="ClusterBootstrap"/>), and its Secret is made again when gone.
     /// </summary>
     private async Task WriteComponentCredentialsAsync(ClusterPki pki, string url, CancellationToken cancellationToken)
     {
@@ -196,26 +224,28 @@ public sealed class ApiServerHost : IAsyncDisposable
             pki.WriteKubeconfig(Path.Combine(_options.DataDir, name + ".kubeconfig"), url, pki.LoadOrIssueClient(name, user, [], _time), name);
         }
 
+        // The token is the cluster's, from the datastore (ClusterBootstrap); a Secret that is gone is made again for it.
         var secrets = _table.Find("", "v1", "secrets")!;
-        if (File.Exists(NodeTokenPath) && BootstrapTokens.TryParse(File.ReadAllText(NodeTokenPath).Trim(), out var id, out var tokenSecret)
-            && await _store.GetAsync(secrets.StorageKey("kube-system", "bootstrap-token-" + id), 0, cancellationToken) is not null)
+        var token = File.ReadAllText(NodeTokenPath).Trim();
+        if (!BootstrapTokens.TryParse(token, out var id, out var tokenSecret))
+        {
+            throw new InvalidDataException($"{NodeTokenPath} does not hold a bootstrap token");
+        }
+
+        if (await _store.GetAsync(secrets.StorageKey("kube-system", "bootstrap-token-" + id), 0, cancellationToken) is not null)
         {
             await PublishClusterInfoAsync(pki, url, id, tokenSecret, cancellationToken);
             return;
         }
 
-        var token = BootstrapTokens.Generate();
         var secret = System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(BootstrapTokens.CreateSecret(token, extraGroups: [BootstrapTokens.DefaultNodeTokenGroup], description: "The token kubesharp agents join the cluster with.")))!.AsObject();
         var meta = ObjectJson.Metadata(secret);
         meta["namespace"] = "kube-system";
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = ObjectJson.Time(_time.GetUtcNow());
+        // Another server of the cluster may create it at the same moment: AlreadyExists is the same token.
         await _store.CreateAsync(secrets.StorageKey("kube-system", meta["name"]!.GetValue<string>()), ObjectJson.ToStorage(secret), null, cancellationToken);
-        var tmp = NodeTokenPath + ".tmp";
-        await File.WriteAllTextAsync(tmp, token + "\n", cancellationToken);
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, NodeTokenPath, overwrite: true);
-        await PublishClusterInfoAsync(pki, url, token[..6], token[7..], cancellationToken);
+        await PublishClusterInfoAsync(pki, url, id, tokenSecret, cancellationToken);
     }
 
     /// <summary>
@@ -333,6 +363,16 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_kubernetesService is not null)
+        {
+            await _kubernetesService.DisposeAsync();
+        }
+
+        if (_repair is not null)
+        {
+            await _repair.DisposeAsync();
+        }
+
         await StopAuthFeedsAsync();
         _keys?.Dispose();
         _kubelets?.Dispose();

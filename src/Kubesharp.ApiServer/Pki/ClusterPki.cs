@@ -14,13 +14,22 @@ namespace Kubesharp.ApiServer.Pki;
 /// (for components, and for nodes' signing requests) from the same CA: the client certificate
 /// authenticator takes CN as the user and each O as a group. Thread-safe.
 /// </summary>
-public sealed class ClusterPki
+/// <remarks>
+/// Lifetimes as k3s: the CA 10 years, leaf certificates 1 year. Every leaf this class keeps under <c>tls/</c> (serving,
+/// admin, component and kubelet-client certificates) is re-issued from the same CA when it is loaded within
+/// <see cref="RenewBefore"/> of its expiry, which k3s does at each start; <c>kubesharp certificate rotate</c>
+/// (<see cref="RotateLeaves"/>) re-issues them all at once. The CA itself is never renewed here.
+/// </remarks>
+public sealed partial class ClusterPki
 {
     private const string AdminUser = "system:admin";
     private const string MastersGroup = "system:masters";
 
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>A leaf certificate expiring within this is re-issued when loaded (k3s: 90 days, at start).</summary>
+    public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(90);
 
     private readonly TimeProvider _time;
     private readonly CertificateAuthority _authority;
@@ -54,25 +63,30 @@ public sealed class ClusterPki
         var now = time.GetUtcNow();
         var ca = LoadOrCreateCa(dir, now);
         var names = hosts.Where(h => !string.IsNullOrWhiteSpace(h)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var serving = Load(dir, "serving");
-        if (serving is null || !Covers(serving, names) || serving.NotAfter.ToUniversalTime() < now.UtcDateTime.AddDays(30))
+        var serving = LoadIssuedBy(dir, "serving", ca);
+        if (serving is null || !Covers(serving, names) || DueForRenewal(serving, now))
         {
             serving = Issue(ca, "kube-apiserver", [], names, serverAuth: true, now);
             Save(dir, "serving", serving);
         }
 
-        var admin = Load(dir, "admin") ?? Save(dir, "admin", Issue(ca, AdminUser, [MastersGroup], [], serverAuth: false, now));
+        var admin = LoadIssuedBy(dir, "admin", ca);
+        if (admin is null || DueForRenewal(admin, now))
+        {
+            admin = Save(dir, "admin", Issue(ca, AdminUser, [MastersGroup], [], serverAuth: false, now));
+        }
+
         return new ClusterPki(ca, serving, admin, dir, time);
     }
 
     /// <summary>
     /// The client certificate stored as <c>tls/NAME.crt</c>, issued for <paramref name="commonName"/> in
-    /// <paramref name="organizations"/> on first use (or when it is due to expire within 30 days), reused afterwards.
+    /// <paramref name="organizations"/> on first use (or when it expires within <see cref="RenewBefore"/>), reused afterwards.
     /// </summary>
     public X509Certificate2 LoadOrIssueClient(string name, string commonName, IEnumerable<string> organizations, TimeProvider? time = null)
     {
         var now = (time ?? TimeProvider.System).GetUtcNow();
-        if (Load(Directory, name) is { } existing && existing.Subject.Contains("CN=" + commonName, StringComparison.Ordinal) && existing.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(30))
+        if (LoadIssuedBy(Directory, name, Ca) is { } existing && existing.Subject.Contains("CN=" + commonName, StringComparison.Ordinal) && !DueForRenewal(existing, now))
         {
             return existing;
         }
@@ -162,6 +176,17 @@ public sealed class ClusterPki
         return path;
     }
 
+    /// <summary>
+    /// The CA of <c>&lt;data-dir&gt;/tls/</c> (with its key), created when missing. The caller disposes it. Servers that
+    /// share a datastore share it (<see cref="Hosting.ClusterBootstrap"/>).
+    /// </summary>
+    public static X509Certificate2 LoadOrCreateCa(string dataDir, TimeProvider? time = null)
+    {
+        var dir = Path.Combine(dataDir, "tls");
+        System.IO.Directory.CreateDirectory(dir);
+        return LoadOrCreateCa(dir, (time ?? TimeProvider.System).GetUtcNow());
+    }
+
     private static X509Certificate2 LoadOrCreateCa(string dir, DateTimeOffset now)
     {
         if (Load(dir, "ca") is { } existing)
@@ -237,6 +262,9 @@ public sealed class ClusterPki
         });
     }
 
+    private static bool DueForRenewal(X509Certificate2 certificate, DateTimeOffset now) =>
+        certificate.NotAfter.ToUniversalTime() < (now + RenewBefore).UtcDateTime;
+
     private static bool Covers(X509Certificate2 cert, IReadOnlyList<string> hosts)
     {
         var san = cert.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
@@ -255,6 +283,34 @@ public sealed class ClusterPki
         var crt = Path.Combine(dir, name + ".crt");
         var key = Path.Combine(dir, name + ".key");
         return File.Exists(crt) && File.Exists(key) ? X509Certificate2.CreateFromPemFile(crt, key) : null;
+    }
+
+    /// <summary>
+    /// The stored certificate when <paramref name="ca"/> signed it; null when absent or issued by another CA (the data
+    /// directory took the cluster's CA from the datastore: what the old one issued is issued again).
+    /// </summary>
+    private static X509Certificate2? LoadIssuedBy(string dir, string name, X509Certificate2 ca)
+    {
+        var cert = Load(dir, name);
+        if (cert is null)
+        {
+            return null;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        // Expiry is judged by the callers (they renew 30 days ahead); only the signature matters here.
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+        if (chain.Build(cert))
+        {
+            return cert;
+        }
+
+        cert.Dispose();
+        return null;
     }
 
     private static X509Certificate2 Save(string dir, string name, X509Certificate2 cert)

@@ -92,9 +92,16 @@ internal sealed partial class RestHandler
             Defaults.Apply(resource.Group, resource.Kind, patched);
             var updated = Merge(resource, current.Object, patched, subresource is "status" or "approval");
             KeepNamespaceFinalizers(resource, current.Object, updated, subresource);
+            var allocates = Allocates(resource) && subresource is not ("status" or "approval");
+            if (allocates)
+            {
+                ServiceAllocation.ServiceAllocator.PrepareForUpdate(current.ParseOld(resource), updated);
+            }
+
             await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, subresource is "status" or "approval", name), "PatchOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, subresource is "status" or "approval");
+            var allocation = allocates ? await Services!.AllocateUpdateAsync(current.ParseOld(resource), updated, dryRun, context.RequestAborted) : null;
             var stored = ObjectJson.ToStorage(updated);
             if (dryRun)
             {
@@ -102,7 +109,7 @@ internal sealed partial class RestHandler
                 return;
             }
 
-            var result = await WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted);
+            var result = await WriteAllocatedAsync(allocation, () => WriteUpdateAsync(resource, key, updated, stored, current.ModRevision, context.RequestAborted));
             switch (result.Status)
             {
                 case WriteStatus.Ok:

@@ -160,6 +160,11 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             Defaults.NewPodStatus(obj);
         }
 
+        if (Allocates(resource))
+        {
+            ServiceAllocation.ServiceAllocator.PrepareForCreate(obj);
+        }
+
         CanonicalizeTimes(resource, obj, content.Json);
         var metadata = ObjectJson.Metadata(obj);
         if (resource.Namespaced)
@@ -230,6 +235,8 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         }
 
         ReportPruned(context, resource, ResourceStrategies.BeforeCreate(resource, obj, name), "CreateOptions", obj);
+        // Upstream allocates in the registry's create hook: after validation here, so that an invalid Service takes nothing.
+        var allocation = Allocates(resource) ? await Services!.AllocateCreateAsync(obj, dryRun, context.RequestAborted) : null;
         var stored = ObjectJson.ToStorage(obj);
         if (dryRun)
         {
@@ -240,7 +247,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
             return;
         }
 
-        var result = await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(stored), null, context.RequestAborted);
+        var result = await WriteAllocatedAsync(allocation, async () => await store.CreateAsync(resource.StorageKey(ns, name), resource.ForStorage(stored), null, context.RequestAborted));
         if (result.Status == WriteStatus.AlreadyExists)
         {
             throw StatusException.AlreadyExists(resource.Group, resource.Plural, name);
@@ -288,9 +295,16 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
 
             var updated = Merge(resource, current.Object, (JsonObject)obj.DeepClone(), status);
             KeepNamespaceFinalizers(resource, current.Object, updated, subresource);
+            var allocates = Allocates(resource) && !status;
+            if (allocates)
+            {
+                ServiceAllocation.ServiceAllocator.PrepareForUpdate(current.ParseOld(resource), updated);
+            }
+
             await AdmitAsync(context, AdmissionOperation.Update, resource, subresource ?? "", ns, name, updated, current.ParseOld(resource), dryRun);
             ReportPruned(context, resource, ResourceStrategies.BeforeUpdate(resource, current.Raw, updated, status, name), "UpdateOptions", updated);
             Validator.ThrowIfInvalidUpdate(resource.Group, resource.Kind, name, current.ParseOld(resource), updated, status);
+            var allocation = allocates ? await Services!.AllocateUpdateAsync(current.ParseOld(resource), updated, dryRun, context.RequestAborted) : null;
             var stored = ObjectJson.ToStorage(updated);
             if (dryRun)
             {
@@ -298,7 +312,7 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 return;
             }
 
-            var result = await WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted);
+            var result = await WriteAllocatedAsync(allocation, () => WriteUpdateAsync(resource, key, updated, stored, requested ?? current.ModRevision, context.RequestAborted));
             switch (result.Status)
             {
                 case WriteStatus.Ok:
@@ -327,7 +341,13 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
         var graceOver = meta["deletionGracePeriodSeconds"] is not JsonValue grace || !grace.TryGetValue<long>(out var seconds) || seconds == 0;
         if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 } && graceOver && !HasSpecFinalizers(resource, updated))
         {
-            return await store.DeleteAsync(key, expected, cancellationToken);
+            var deleted = await store.DeleteAsync(key, expected, cancellationToken);
+            if (deleted.Status == WriteStatus.Ok && Allocates(resource))
+            {
+                await Services!.ReleaseAsync(updated, CancellationToken.None);
+            }
+
+            return deleted;
         }
 
         return await store.UpdateAsync(key, resource.ForStorage(stored), expected, null, cancellationToken);
@@ -499,6 +519,12 @@ internal sealed partial class RestHandler(IStore store, ResourceTable table, IRe
                 case WriteStatus.NotFound:
                     return null;
                 default:
+                    if (Allocates(resource))
+                    {
+                        // Upstream's service registry releases in its after-delete hook, whatever asked for the delete.
+                        await Services!.ReleaseAsync(obj, CancellationToken.None);
+                    }
+
                     return (obj, false);
             }
         }

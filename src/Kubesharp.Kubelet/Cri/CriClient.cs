@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Kubesharp.Kubelet.Cri.V1;
 
@@ -14,7 +16,8 @@ public sealed class CriClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    public CriClient(string socketPath, TimeSpan? callTimeout = null)
+    /// <param name="observe">Told each unary call's gRPC method name and duration (the kubelet's runtime operation metrics).</param>
+    public CriClient(string socketPath, TimeSpan? callTimeout = null, Action<string, TimeSpan>? observe = null)
     {
         SocketPath = socketPath;
         CallTimeout = callTimeout ?? TimeSpan.FromMinutes(2);
@@ -44,8 +47,9 @@ public sealed class CriClient : IDisposable
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             DisposeHttpClient = true,
         });
-        Runtime = new RuntimeService.RuntimeServiceClient(_channel);
-        Images = new ImageService.ImageServiceClient(_channel);
+        CallInvoker invoker = observe is null ? _channel.CreateCallInvoker() : _channel.Intercept(new TimingInterceptor(observe));
+        Runtime = new RuntimeService.RuntimeServiceClient(invoker);
+        Images = new ImageService.ImageServiceClient(invoker);
     }
 
     public string SocketPath { get; }
@@ -159,4 +163,33 @@ public sealed class CriClient : IDisposable
         e is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded } or HttpRequestException or SocketException;
 
     public void Dispose() => _channel.Dispose();
+
+    /// <summary>Times every unary call, from the request to the response or the error.</summary>
+    private sealed class TimingInterceptor(Action<string, TimeSpan> observe) : Interceptor
+    {
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var call = continuation(request, context);
+            var method = context.Method.Name;
+            return new AsyncUnaryCall<TResponse>(
+                Timed(call.ResponseAsync, method, started),
+                call.ResponseHeadersAsync,
+                call.GetStatus,
+                call.GetTrailers,
+                call.Dispose);
+        }
+
+        private async Task<TResponse> Timed<TResponse>(Task<TResponse> response, string method, long started)
+        {
+            try
+            {
+                return await response.ConfigureAwait(false);
+            }
+            finally
+            {
+                observe(method, Stopwatch.GetElapsedTime(started));
+            }
+        }
+    }
 }

@@ -5,7 +5,9 @@ namespace Kubesharp.Kubelet.Node;
 /// <summary>
 /// The node's CNI configuration: a <c>cni0</c> bridge that is the pods' gateway, host-local addresses from the node's
 /// pod CIDR, and portmap for hostPort. containerd reads it from its <c>conf_dir</c> and reports
-/// <c>NetworkReady=true</c> once it is there.
+/// <c>NetworkReady=true</c> once it is there. The bridge does not masquerade (<c>ipMasq: false</c>): the agent's pod
+/// route controller (<c>Kubesharp.Proxy.Routes</c>) masquerades only traffic that leaves the cluster CIDR, as flannel
+/// does, so that a pod reached from another node's pod sees that pod's own address.
 /// </summary>
 public static class CniConfig
 {
@@ -21,7 +23,7 @@ public static class CniConfig
                 ["type"] = "bridge",
                 ["bridge"] = "cni0",
                 ["isGateway"] = true,
-                ["ipMasq"] = true,
+                ["ipMasq"] = false,
                 ["hairpinMode"] = true,
                 ["ipam"] = new JsonObject
                 {

@@ -210,6 +210,11 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
         {
             problem = "container runtime is down";
         }
+        catch (Grpc.Core.RpcException e)
+        {
+            // A runtime that answers with an error (one coming back after an outage can) is not ready either.
+            problem = $"container runtime status check failed: {e.Status.StatusCode}: {e.Status.Detail}";
+        }
 
         if (problem != _runtimeProblem)
         {

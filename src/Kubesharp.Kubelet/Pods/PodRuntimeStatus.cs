@@ -49,6 +49,32 @@ public sealed record PodRuntimeStatus(string Uid, IReadOnlyList<PodSandboxStatus
 
     public bool AnyRunning => Containers.Any(c => c.Running);
 
+    /// <summary>
+    /// The state of every sandbox and container of the pod, in the form the <see cref="Relister"/> computes from its
+    /// lists: equal fingerprints mean the relist has nothing new about the pod.
+    /// </summary>
+    public string Fingerprint => Fingerprints.Of(
+        Sandboxes.Select(s => (s.Id, s.State.ToString())),
+        Containers.Select(c => (c.Id, c.State.ToString())));
+
+    /// <summary>
+    /// Whether this view, read after a sync acted on <paramref name="before"/>, holds nothing that sync did not expect:
+    /// every sandbox and container is as it was before, or new and up (a sandbox ready, a container running). A
+    /// container that exited, or one that was created but failed to start, in between was not acted on, so the pod needs
+    /// another sync when the relist reports it.
+    /// </summary>
+    public bool SettledSince(PodRuntimeStatus before)
+    {
+        var old = before.Sandboxes.ToDictionary(s => s.Id, s => s.State, StringComparer.Ordinal);
+        if (Sandboxes.Any(s => old.TryGetValue(s.Id, out var state) ? state != s.State : s.State != PodSandboxState.SandboxReady))
+        {
+            return false;
+        }
+
+        var oldContainers = before.Containers.ToDictionary(c => c.Id, c => c.State, StringComparer.Ordinal);
+        return !Containers.Any(c => oldContainers.TryGetValue(c.Id, out var state) ? state != c.State : !c.Running);
+    }
+
     /// <summary>Reads the pod's sandboxes and containers from the runtime, by the pod uid label.</summary>
     public static async Task<PodRuntimeStatus> ReadAsync(CriClient cri, string uid, CancellationToken cancellationToken)
     {
@@ -61,6 +87,12 @@ public sealed record PodRuntimeStatus(string Uid, IReadOnlyList<PodSandboxStatus
             sandboxes.Add(await cri.PodSandboxStatusAsync(sandbox.Id, cancellationToken).ConfigureAwait(false));
         }
 
+        return new PodRuntimeStatus(uid, sandboxes, await ReadContainersAsync(cri, uid, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Reads the pod's container instances only (newest first), by the pod uid label.</summary>
+    public static async Task<IReadOnlyList<ContainerInstance>> ReadContainersAsync(CriClient cri, string uid, CancellationToken cancellationToken)
+    {
         var containerFilter = new ContainerFilter();
         containerFilter.LabelSelector.Add(RuntimeLabels.PodUid, uid);
         var containers = new List<ContainerInstance>();
@@ -76,6 +108,17 @@ public sealed record PodRuntimeStatus(string Uid, IReadOnlyList<PodSandboxStatus
             }
         }
 
-        return new PodRuntimeStatus(uid, sandboxes, containers);
+        return containers;
     }
+}
+
+/// <summary>The canonical text of a pod's runtime state: its sandboxes' and containers' ids and states, sorted.</summary>
+public static class Fingerprints
+{
+    public static string Of(IEnumerable<(string Id, string State)> sandboxes, IEnumerable<(string Id, string State)> containers) =>
+        string.Join(
+            ";",
+            sandboxes.Select(s => $"s/{s.Id}={s.State}")
+                .Concat(containers.Select(c => $"c/{c.Id}={c.State}"))
+                .Order(StringComparer.Ordinal));
 }

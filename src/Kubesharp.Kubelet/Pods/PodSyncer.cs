@@ -18,7 +18,11 @@ namespace Kubesharp.Kubelet.Pods;
 /// <param name="RequeueAfter">When to sync again at the latest (a back-off ending, a retry).</param>
 /// <param name="Terminated">Every container and the sandbox are stopped (the pod is being deleted or finished).</param>
 /// <param name="Runtime">The pod as the runtime had it when the status was generated.</param>
-public sealed record SyncResult(V1PodStatus Status, TimeSpan? RequeueAfter, bool Terminated, PodRuntimeStatus Runtime);
+/// <param name="Settled">
+/// <paramref name="Runtime"/> holds nothing the sync did not act on (<see cref="PodRuntimeStatus.SettledSince"/>): a
+/// relist that reports the pod in exactly that state needs no new sync.
+/// </param>
+public sealed record SyncResult(V1PodStatus Status, TimeSpan? RequeueAfter, bool Terminated, PodRuntimeStatus Runtime, bool Settled = false);
 
 /// <summary>The services one sync of a pod uses.</summary>
 public sealed record PodSyncContext(
@@ -37,19 +41,41 @@ public sealed record PodSyncContext(
     long NodeMemoryBytes,
     string NodeIp,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    PodStartTracker? Starts = null);
 
 /// <summary>
 /// Brings one pod's containers to what its spec asks (upstream's <c>kuberuntime_manager.go</c> <c>SyncPod</c> and
 /// <c>computePodActions</c>): a sandbox, then the init containers one at a time in order, then every app container;
 /// restarts per <c>restartPolicy</c> with the CrashLoopBackOff back-off; kills containers whose liveness failed or whose
 /// spec changed; stops everything when the pod is deleted or finished. Each sync reads the runtime afresh, so it is
-/// level-based: a restarted kubelet finds the containers it started by their labels and adopts them.
+/// level-based: a restarted kubelet finds the containers it started by their labels and adopts them. Within a sync
+/// the runtime is read once more only for what the sync changed: the new sandbox's status comes from its creation,
+/// and the containers are read back only when the sync started or removed some.
 /// </summary>
-public sealed partial class PodSyncer(PodSyncContext c)
+public sealed partial class PodSyncer(PodSyncContext c) : IDisposable
 {
     /// <summary>Upstream's minimum grace period when a preStop hook used up the pod's (<c>minimumGracePeriodInSeconds</c>).</summary>
     private static readonly TimeSpan MinimumGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Slots for the heavy runtime calls (<see cref="KubeletOptions.ParallelRuntimeStarts"/>), shared by every pod.</summary>
+    private readonly SemaphoreSlim _runtimeStarts = new(Math.Max(1, c.Options.ParallelRuntimeStarts));
+
+    public void Dispose() => _runtimeStarts.Dispose();
+
+    /// <summary>Runs <paramref name="call"/> in one of the runtime start slots.</summary>
+    private async Task<T> InSlotAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        await _runtimeStarts.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        finally
+        {
+            _runtimeStarts.Release();
+        }
+    }
 
     public async Task<SyncResult> SyncAsync(V1Pod pod, bool podTerminal, CancellationToken cancellationToken)
     {
@@ -60,7 +86,12 @@ public sealed partial class PodSyncer(PodSyncContext c)
         {
             await KillPodAsync(pod, runtime, GracePeriod(pod), cancellationToken).ConfigureAwait(false);
             runtime = await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
-            return new SyncResult(Status(pod, runtime, waiting, terminating: true), null, Terminated: true, runtime);
+
+            // A terminal phase is final, as upstream's status manager keeps it: the runtime may have lost the pod's
+            // containers since (a containerd whose state was wiped, garbage collection), and a status rebuilt from
+            // nothing would turn a Succeeded pod into a Failed one waiting in ContainerCreating.
+            var kept = pod.Status is { Phase: "Succeeded" or "Failed" } final ? final : Status(pod, runtime, waiting, terminating: true);
+            return new SyncResult(kept, null, Terminated: true, runtime);
         }
 
         TimeSpan? requeue = null;
@@ -90,19 +121,26 @@ public sealed partial class PodSyncer(PodSyncContext c)
             }
 
             var created = await CreateSandboxAsync(pod, runtime, cancellationToken).ConfigureAwait(false);
-            if (!created)
+            if (created is null)
             {
                 RequeueAt(TimeSpan.FromSeconds(5));
                 return new SyncResult(Status(pod, runtime, waiting, terminating: false), requeue, Terminated: false, runtime);
             }
 
-            runtime = await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
+            // A first sandbox changes nothing else in the pod: its status is the one read at its creation. Replacing
+            // a sandbox killed the containers of the old one, so those are read again.
+            runtime = sandbox is null
+                ? runtime with { Sandboxes = [created, .. runtime.Sandboxes] }
+                : await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
             sandbox = runtime.LatestSandbox!;
         }
+
+        var acted = runtime;
 
         var sandboxConfig = c.Sandboxes.Build(pod, sandbox.Metadata.Attempt, out _);
         var podIp = runtime.PodIp ?? (pod.Spec.HostNetwork == true ? c.NodeIp : null);
         var start = new StartContext(pod, sandbox.Id, sandboxConfig, podIp, volumes);
+        c.Starts?.Mark(uid, PodStartStep.SandboxReady);
 
         var initDone = true;
         foreach (var init in pod.Spec.InitContainers ?? [])
@@ -164,7 +202,13 @@ public sealed partial class PodSyncer(PodSyncContext c)
             }
         }
 
-        runtime = await PodRuntimeStatus.ReadAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false);
+        if (start.Changed)
+        {
+            // The sandboxes are as the sync found or made them; only the containers it started or removed changed.
+            runtime = runtime with { Containers = await PodRuntimeStatus.ReadContainersAsync(c.Cri, uid, cancellationToken).ConfigureAwait(false) };
+            c.Starts?.Mark(uid, PodStartStep.StatusBuilt);
+        }
+
         if (waiting.Values.Any(w => w.Reason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "CreateContainerError" or "RunContainerError"))
         {
             RequeueAt(TimeSpan.FromSeconds(2));
@@ -178,7 +222,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
             return new SyncResult(status, null, Terminated: true, runtime);
         }
 
-        return new SyncResult(status, requeue, Terminated: false, runtime);
+        return new SyncResult(status, requeue, Terminated: false, runtime, runtime.SettledSince(acted));
     }
 
     private V1PodStatus Status(V1Pod pod, PodRuntimeStatus runtime, IReadOnlyDictionary<string, ContainerWaiting> waiting, bool terminating) =>
@@ -196,9 +240,14 @@ public sealed partial class PodSyncer(PodSyncContext c)
     public static TimeSpan GracePeriod(V1Pod pod) =>
         TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec.TerminationGracePeriodSeconds ?? 30);
 
-    private sealed record StartContext(V1Pod Pod, string SandboxId, PodSandboxConfig SandboxConfig, string? PodIp, PodVolumes Volumes);
+    private sealed record StartContext(V1Pod Pod, string SandboxId, PodSandboxConfig SandboxConfig, string? PodIp, PodVolumes Volumes)
+    {
+        /// <summary>The sync started, removed or killed a container: the containers must be read back.</summary>
+        public bool Changed { get; set; }
+    }
 
-    private async Task<bool> CreateSandboxAsync(V1Pod pod, PodRuntimeStatus runtime, CancellationToken cancellationToken)
+    /// <summary>Creates the pod's sandbox (after killing the old one); its status, or null when the runtime refused.</summary>
+    private async Task<PodSandboxStatus?> CreateSandboxAsync(V1Pod pod, PodRuntimeStatus runtime, CancellationToken cancellationToken)
     {
         var old = runtime.LatestSandbox;
         uint attempt = 0;
@@ -218,16 +267,17 @@ public sealed partial class PodSyncer(PodSyncContext c)
         Directory.CreateDirectory(config.LogDirectory);
         try
         {
-            var id = await c.Cri.RunPodSandboxAsync(config, cancellationToken).ConfigureAwait(false);
+            var id = await InSlotAsync(() => c.Cri.RunPodSandboxAsync(config, cancellationToken), cancellationToken).ConfigureAwait(false);
+            c.Starts?.Mark(pod.Metadata.Uid, PodStartStep.SandboxCreated);
             var status = await c.Cri.PodSandboxStatusAsync(id, cancellationToken).ConfigureAwait(false);
             WriteEtcHosts(pod, status.Network?.Ip);
-            return true;
+            return status;
         }
         catch (RpcException e) when (!CriClient.IsUnavailable(e))
         {
             c.Events.Event(pod, EventTypes.Warning, "FailedCreatePodSandBox", $"Failed to create pod sandbox: {e.Status.Detail}");
             Log.SandboxFailed(c.Logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, e.Status.Detail);
-            return false;
+            return null;
         }
     }
 
@@ -295,9 +345,11 @@ public sealed partial class PodSyncer(PodSyncContext c)
     private async Task StartContainerAsync(StartContext start, V1Container container, int restartCount, Dictionary<string, ContainerWaiting> waiting, CancellationToken cancellationToken)
     {
         var pod = start.Pod;
+        start.Changed = true;
         try
         {
             await c.Images.EnsureAsync(pod, container, start.SandboxConfig, cancellationToken).ConfigureAwait(false);
+            c.Starts?.Mark(pod.Metadata.Uid, PodStartStep.ImageReady);
         }
         catch (ImagePullException e)
         {
@@ -335,7 +387,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
         string id;
         try
         {
-            id = await c.Cri.CreateContainerAsync(start.SandboxId, config, start.SandboxConfig, cancellationToken).ConfigureAwait(false);
+            id = await InSlotAsync(() => c.Cri.CreateContainerAsync(start.SandboxId, config, start.SandboxConfig, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (!CriClient.IsUnavailable(e))
         {
@@ -344,10 +396,17 @@ public sealed partial class PodSyncer(PodSyncContext c)
             return;
         }
 
+        c.Starts?.Mark(pod.Metadata.Uid, PodStartStep.ContainerCreated);
         c.Events.Event(pod, EventTypes.Normal, "Created", $"Created container: {container.Name}");
         try
         {
-            await c.Cri.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            await InSlotAsync(
+                async () =>
+                {
+                    await c.Cri.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (!CriClient.IsUnavailable(e))
         {
@@ -357,6 +416,7 @@ public sealed partial class PodSyncer(PodSyncContext c)
             return;
         }
 
+        c.Starts?.Mark(pod.Metadata.Uid, PodStartStep.ContainerStarted);
         c.Events.Event(pod, EventTypes.Normal, "Started", $"Started container {container.Name}");
         c.Probes.ContainerStarted(pod, container.Name, id, c.Time.GetUtcNow(), start.PodIp);
         if (container.Lifecycle?.PostStart is { } postStart)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using k8s;
 using k8s.Autorest;
@@ -13,7 +14,10 @@ namespace Kubesharp.Kubelet.Pods;
 /// One worker per pod bound to the node (upstream's <c>pod_workers.go</c>): each runs its pod's syncs one at a time,
 /// when the pod changed, when the runtime reported a change in its containers, when a probe result changed, when a
 /// back-off ends, and at least every <see cref="KubeletOptions.SyncFrequency"/>. It writes the pod status when it
-/// changed and, once a deleted pod's containers are stopped, confirms the deletion on the API server.
+/// changed and, once a deleted pod's containers are stopped, confirms the deletion on the API server. As upstream's
+/// pod config source does, an update that changes only the pod's status (the kubelet's own status write coming back
+/// through the watch) does not cause a sync, and neither does a relist that found the pod exactly as the worker's
+/// last sync left it.
 /// </summary>
 public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, CriClient cri, KubeletOptions options, ILogger logger)
     : IContainerLocator, IAsyncDisposable
@@ -30,6 +34,9 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
     public long Syncs => Interlocked.Read(ref _syncs);
 
     private long _syncs;
+
+    /// <summary>Traces pod starts and times syncs, when set.</summary>
+    public PodStartTracker? Starts { get; init; }
 
     /// <summary>Whether the pod's runtime state should be trusted for syncs (false while the runtime is down).</summary>
     public Func<bool> RuntimeUp { get; set; } = () => true;
@@ -48,9 +55,55 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
         worker.Signal();
     }
 
+    /// <summary>
+    /// The informer's update from <paramref name="old"/> to <paramref name="pod"/>: the worker gets the new version, and
+    /// syncs only when <see cref="NeedsSync"/>.
+    /// </summary>
+    public void Update(V1Pod old, V1Pod pod)
+    {
+        if (!_workers.TryGetValue(pod.Metadata.Uid, out var worker) || NeedsSync(old, pod))
+        {
+            Update(pod);
+            return;
+        }
+
+        worker.Pod = pod;
+    }
+
+    /// <summary>The kubelet-owned conditions: a change in another (a readiness gate's) needs a sync.</summary>
+    private static readonly HashSet<string> OwnConditions = new(["PodScheduled", "PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether an update needs a sync (upstream's <c>checkAndUpdatePod</c>): the spec, the labels, the annotations or the
+    /// deletion changed, a condition the kubelet does not own changed (a readiness gate), or the phase became terminal.
+    /// An update of the status the kubelet itself wrote does not.
+    /// </summary>
+    public static bool NeedsSync(V1Pod old, V1Pod pod)
+    {
+        if (old.Metadata.Uid != pod.Metadata.Uid
+            || old.Metadata.DeletionTimestamp != pod.Metadata.DeletionTimestamp
+            || old.Metadata.DeletionGracePeriodSeconds != pod.Metadata.DeletionGracePeriodSeconds
+            || !SameMap(old.Metadata.Labels, pod.Metadata.Labels)
+            || !SameMap(old.Metadata.Annotations, pod.Metadata.Annotations)
+            || (old.Status?.Phase != pod.Status?.Phase && pod.Status?.Phase is "Succeeded" or "Failed")
+            || ForeignConditions(old) != ForeignConditions(pod))
+        {
+            return true;
+        }
+
+        return KubernetesJson.Serialize(old.Spec) != KubernetesJson.Serialize(pod.Spec);
+    }
+
+    private static bool SameMap(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(kv => b!.TryGetValue(kv.Key, out var v) && v == kv.Value));
+
+    private static string ForeignConditions(V1Pod pod) =>
+        string.Join(";", (pod.Status?.Conditions ?? []).Where(c => !OwnConditions.Contains(c.Type)).Select(c => $"{c.Type}={c.Status}").Order(StringComparer.Ordinal));
+
     /// <summary>The pod is gone from the API server (or was force-deleted): stop everything it had.</summary>
     public void Deleted(V1Pod pod)
     {
+        Starts?.Forget(pod.Metadata.Uid);
         if (_workers.TryGetValue(pod.Metadata.Uid, out var worker))
         {
             worker.Removed = true;
@@ -62,6 +115,18 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
     public void Signal(string uid)
     {
         if (_workers.TryGetValue(uid, out var worker))
+        {
+            worker.Signal();
+        }
+    }
+
+    /// <summary>
+    /// The relist found the pod's runtime state changed, to <paramref name="fingerprint"/>: sync it unless its last sync
+    /// already saw exactly that state and left nothing to act on.
+    /// </summary>
+    public void RuntimeChanged(string uid, string fingerprint)
+    {
+        if (_workers.TryGetValue(uid, out var worker) && worker.Settled != fingerprint)
         {
             worker.Signal();
         }
@@ -109,6 +174,9 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
 
         public PodRuntimeStatus? Runtime { get; private set; }
 
+        /// <summary>The fingerprint of <see cref="Runtime"/> when the last sync settled the pod, else null.</summary>
+        public volatile string? Settled;
+
         public Task Task { get; }
 
         public void Signal() => _signal.Writer.TryWrite(true);
@@ -117,6 +185,7 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
         {
             var o = _owner;
             var failures = 0;
+            var first = true;
             while (!cancellationToken.IsCancellationRequested)
             {
                 TimeSpan next = o._options.SyncFrequency;
@@ -136,9 +205,14 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
                     else
                     {
                         _terminal |= pod.Status?.Phase is "Succeeded" or "Failed";
+                        o.Starts?.Mark(pod.Metadata.Uid, PodStartStep.FirstSync);
+                        var started = Stopwatch.GetTimestamp();
                         var result = await o._syncer.SyncAsync(pod, _terminal, cancellationToken).ConfigureAwait(false);
+                        o.Starts?.SyncDone(first ? "create" : "sync", Stopwatch.GetElapsedTime(started));
+                        first = false;
                         Interlocked.Increment(ref o._syncs);
                         Runtime = result.Runtime;
+                        Settled = result.Settled ? result.Runtime.Fingerprint : null;
                         _terminal |= result.Status.Phase is "Succeeded" or "Failed";
                         await WriteStatusAsync(pod, result.Status, cancellationToken).ConfigureAwait(false);
                         if (result.Terminated && pod.Metadata.DeletionTimestamp is not null)
@@ -160,6 +234,7 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
                 }
                 catch (Exception e)
                 {
+                    Settled = null;
                     failures++;
                     Log.SyncFailed(o._logger, Pod.Metadata.NamespaceProperty, Pod.Metadata.Name, e);
                     next = TimeSpan.FromMilliseconds(Math.Min(200 * Math.Pow(2, Math.Min(failures, 8)), 10_000));
@@ -195,6 +270,7 @@ public sealed partial class PodWorkers(IKubernetes client, PodSyncer syncer, Cri
             {
                 await _owner._client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _lastStatus = json;
+                _owner.Starts?.StatusWritten(pod, status);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {

@@ -14,10 +14,11 @@ internal sealed class KubeletMetrics
     private readonly Gauge _runningContainers;
     private readonly Counter _requests;
 
-    public KubeletMetrics(IContainerLocator locator)
+    /// <param name="registry">The registry to add these metrics to (with the kubelet's others); null for a new one.</param>
+    public KubeletMetrics(IContainerLocator locator, CollectorRegistry? registry = null)
     {
         _locator = locator;
-        Registry = Metrics.NewCustomRegistry();
+        Registry = registry ?? Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         _runningPods = factory.CreateGauge("kubelet_running_pods", "Number of pods that have a running pod sandbox");
         _runningContainers = factory.CreateGauge("kubelet_running_containers", "Number of containers currently running", "container_state");

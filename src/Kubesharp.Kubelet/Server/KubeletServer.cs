@@ -41,12 +41,13 @@ public sealed partial class KubeletServer : IAsyncDisposable
     private readonly KubeletMetrics _metrics;
     private WebApplication? _app;
 
-    public KubeletServer(KubeletServerOptions options, IContainerLocator locator, CriClient cri, X509Certificate2 serving, X509Certificate2 ca, IKubeletAuthorizer authorizer, ILoggerFactory loggers, TimeProvider? time = null)
-        : this(options, locator, new CriStreamingRuntime(cri), serving, ca, authorizer, loggers, time)
+    /// <param name="registry">Where the kubelet's other metrics are (its <c>/metrics</c> serves them with the server's own); null for none.</param>
+    public KubeletServer(KubeletServerOptions options, IContainerLocator locator, CriClient cri, X509Certificate2 serving, X509Certificate2 ca, IKubeletAuthorizer authorizer, ILoggerFactory loggers, TimeProvider? time = null, Prometheus.CollectorRegistry? registry = null)
+        : this(options, locator, new CriStreamingRuntime(cri), serving, ca, authorizer, loggers, time, registry)
     {
     }
 
-    public KubeletServer(KubeletServerOptions options, IContainerLocator locator, IStreamingRuntime runtime, X509Certificate2 serving, X509Certificate2 ca, IKubeletAuthorizer authorizer, ILoggerFactory loggers, TimeProvider? time = null)
+    public KubeletServer(KubeletServerOptions options, IContainerLocator locator, IStreamingRuntime runtime, X509Certificate2 serving, X509Certificate2 ca, IKubeletAuthorizer authorizer, ILoggerFactory loggers, TimeProvider? time = null, Prometheus.CollectorRegistry? registry = null)
     {
         _options = options;
         _locator = locator;
@@ -56,7 +57,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
         _authorizer = authorizer;
         _time = time ?? TimeProvider.System;
         _logger = loggers.CreateLogger("kubelet-server");
-        _metrics = new KubeletMetrics(locator);
+        _metrics = new KubeletMetrics(locator, registry);
     }
 
     /// <summary>The port listened on, known once started.</summary>

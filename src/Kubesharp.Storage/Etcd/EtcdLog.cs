@@ -19,4 +19,10 @@ internal static partial class EtcdLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "etcd lease {LeaseId} could not be revoked; it will expire by itself")]
     public static partial void LeaseRevokeFailed(ILogger logger, long leaseId, Exception exception);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "compacted etcd to rev={Revision}")]
+    public static partial void Compacted(ILogger logger, long revision);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "periodic etcd compaction failed ({Detail}); the next one retries")]
+    public static partial void CompactionFailed(ILogger logger, string detail);
 }

@@ -6,6 +6,43 @@ namespace Kubesharp.Storage.Etcd;
 /// <summary>Compaction, and finding out where etcd's kept history begins.</summary>
 public sealed partial class EtcdStore
 {
+    private long _compactionCandidate;
+    private int _compacting;
+
+    /// <summary>
+    /// One tick of the periodic compaction (upstream's compactor): compacts to the revision the previous tick saw, then
+    /// remembers the current one for the next. Failures are logged and the next tick tries again.
+    /// </summary>
+    private async Task CompactPeriodicallyAsync()
+    {
+        if (Interlocked.Exchange(ref _compacting, 1) == 1 || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var current = await GetCurrentRevisionAsync(_closing.Token);
+            var target = Interlocked.Exchange(ref _compactionCandidate, current);
+            if (target > 0 && target > Volatile.Read(ref _knownCompacted))
+            {
+                await CompactAsync(target, _closing.Token);
+                EtcdLog.Compacted(_logger, target);
+            }
+        }
+        catch (Exception e) when (e is StoreException or RpcException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                EtcdLog.CompactionFailed(_logger, e.Message);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _compacting, 0);
+        }
+    }
+
     public async ValueTask CompactAsync(long revision, CancellationToken cancellationToken = default)
     {
         StoreLimits.ValidateRevision(revision);

@@ -35,6 +35,7 @@ public sealed partial class EtcdStore : IStore
     private readonly EtcdCaller _caller;
     private readonly EtcdWatcher _watcher;
     private readonly ILogger _logger;
+    private readonly ITimer? _compactionTimer;
     // Never disposed: enumerations started before DisposeAsync still link to its token. It holds no timer.
     private readonly CancellationTokenSource _closing = new();
     private long _seenRevision;
@@ -55,6 +56,10 @@ public sealed partial class EtcdStore : IStore
         _lease = connection.LeaseClient;
         _caller = new EtcdCaller(options, time, _logger, _closing.Token);
         _watcher = new EtcdWatcher(connection.WatchClient, options, time, _logger, r => Observe(r), ObserveCompaction, _closing.Token);
+        if (options.CompactionInterval > TimeSpan.Zero)
+        {
+            _compactionTimer = time.CreateTimer(_ => _ = CompactPeriodicallyAsync(), null, options.CompactionInterval, options.CompactionInterval);
+        }
     }
 
     public string Name => "etcd";
@@ -250,6 +255,7 @@ public sealed partial class EtcdStore : IStore
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             // Watches see the closing token and end their enumeration; calls in flight are cancelled.
+            _compactionTimer?.Dispose();
             _closing.Cancel();
             _client.Dispose();
         }

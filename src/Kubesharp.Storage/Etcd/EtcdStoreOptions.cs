@@ -24,4 +24,12 @@ public sealed record EtcdStoreOptions
     /// before it fails with <see cref="StoreErrorCode.Unavailable"/>.
     /// </summary>
     public TimeSpan RetryTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Upstream's <c>--etcd-compaction-interval</c>: every interval the store compacts etcd to the revision it saw one
+    /// interval before, so at least one interval of history stays for watches to resume from. Zero (the default of
+    /// this record; the server sets upstream's 5 minutes) leaves compaction to someone else. Several API servers on
+    /// one etcd each do it; a compaction to a revision already compacted is a no-op.
+    /// </summary>
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.Zero;
 }

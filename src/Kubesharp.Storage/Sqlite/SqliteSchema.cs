@@ -14,6 +14,13 @@ internal static class SqliteSchema
     public const string CompactRevisionKey = "compact_revision";
     public const string PhysicalCompactRevisionKey = "physical_compact_revision";
 
+    /// <summary>The columns of each table, in order: what a file must have to be read as a store (snapshots are checked against it).</summary>
+    public static readonly IReadOnlyList<(string Table, string[] Columns)> Columns =
+    [
+        ("kv", ["id", "name", "create_revision", "prev_revision", "deleted", "expires_at", "value"]),
+        ("meta", ["key", "value"]),
+    ];
+
     private const string CreateTables = """
         CREATE TABLE IF NOT EXISTS kv (
             id              INTEGER PRIMARY KEY,

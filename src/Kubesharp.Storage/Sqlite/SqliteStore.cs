@@ -80,7 +80,7 @@ public sealed partial class SqliteStore : IStore, IHistorySource
         FileStream lockFile;
         try
         {
-            lockFile = new FileStream(options.Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockFile = AcquireLock(options.Path);
         }
         catch (IOException e)
         {
@@ -107,6 +107,14 @@ public sealed partial class SqliteStore : IStore, IHistorySource
             throw;
         }
     }
+
+    /// <summary>
+    /// Takes the lock file beside the store file (<c>state.db.lock</c>), which the owner holds for its lifetime.
+    /// FileShare.None is an exclusive, non-blocking flock(2) on Linux, released by the kernel when the process
+    /// dies, so a stale file from a killed server never blocks anyone. Throws <see cref="IOException"/> when held.
+    /// </summary>
+    internal static FileStream AcquireLock(string databasePath) =>
+        new(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
     /// <summary>Runs the time-to-live check now, for tests on fake time.</summary>
     public Task ExpireDueAsync(CancellationToken cancellationToken = default) => _expirer.ExpireDueAsync(cancellationToken);

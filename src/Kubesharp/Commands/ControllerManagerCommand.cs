@@ -55,6 +55,7 @@ internal static class ControllerManagerCommand
             renewDeadline,
             retryPeriod,
         };
+        var nodeLifecycle = NodeLifecycleFlags.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(kubeconfig)!,
             new ControllerManagerOptions
@@ -65,7 +66,7 @@ internal static class ControllerManagerCommand
                 LeaseDuration = parse.GetValue(leaseDuration),
                 RenewDeadline = parse.GetValue(renewDeadline),
                 RetryPeriod = parse.GetValue(retryPeriod),
-                Core = new CoreControllerOptions { TerminatedPodGcThreshold = parse.GetValue(terminatedPodGcThreshold) },
+                Core = nodeLifecycle.Apply(parse, new CoreControllerOptions { TerminatedPodGcThreshold = parse.GetValue(terminatedPodGcThreshold) }),
             },
             cancellationToken));
         return command;

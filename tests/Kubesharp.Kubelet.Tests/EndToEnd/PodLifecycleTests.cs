@@ -208,6 +208,52 @@ public sealed class PodLifecycleTests(KubeletFixture f)
     }
 
     [SkippableFact]
+    public async Task A_succeeded_pod_stays_succeeded_when_the_runtime_has_lost_its_containers()
+    {
+        Skip.If(f.SkipReason is not null, f.SkipReason);
+        var ns = await f.NamespaceAsync();
+        var pod = Pod("finished", Sh("c", "exit 0"));
+        pod.Spec.RestartPolicy = "Never";
+        await f.CreatePodAsync(ns, pod);
+        var done = await f.WaitAsync(ns, "finished", p => p.Status?.Phase == "Succeeded", "succeeded");
+
+        // containerd forgets the pod (as when its state directory is wiped), and a restarted kubelet syncs it again.
+        await f.StopKubeletAsync();
+        using (var cri = new Cri.CriClient(f.Options.ContainerRuntimeEndpoint))
+        {
+            foreach (var sandbox in await cri.ListPodSandboxesAsync())
+            {
+                if (sandbox.Metadata.Uid == done.Metadata.Uid)
+                {
+                    await cri.StopPodSandboxAsync(sandbox.Id);
+                    await cri.RemovePodSandboxAsync(sandbox.Id);
+                }
+            }
+        }
+
+        await f.StartKubeletAsync();
+        var deadline = DateTime.UtcNow + KubeletFixture.Bound;
+        while (!(f.Kubelet.Workers?.Known.Contains(done.Metadata.Uid) == true && f.Kubelet.Workers.Syncs > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(f.Kubelet.Workers?.Known.Contains(done.Metadata.Uid), "the restarted kubelet did not take the pod");
+
+        // The status a sync would write lands within moments of it: watch it for a few seconds.
+        var after = done;
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Delay(200);
+            after = await f.Client.CoreV1.ReadNamespacedPodAsync("finished", ns);
+            Assert.Equal("Succeeded", after.Status.Phase);
+        }
+
+        Assert.Equal(0, after.Status.ContainerStatuses.Single().State.Terminated?.ExitCode);
+        Assert.Equal(done.Status.ContainerStatuses.Single().ContainerID, after.Status.ContainerStatuses.Single().ContainerID);
+    }
+
+    [SkippableFact]
     public async Task A_restarted_kubelet_adopts_the_running_pods_instead_of_recreating_them()
     {
         Skip.If(f.SkipReason is not null, f.SkipReason);

@@ -13,8 +13,10 @@ namespace Kubesharp.Kubelet.Tests.Server;
 /// <summary>
 /// The kubelet server against a real containerd: a host-network sandbox with a busybox container made here through
 /// the CRI, then logs, exec (with its exit code) and attach through the server. Skips visibly without containerd,
-/// fails without it when <c>KUBESHARP_REQUIRE_RUNTIME=1</c>.
+/// fails without it when <c>KUBESHARP_REQUIRE_RUNTIME=1</c>. In the containerd collection: never while the outage test
+/// has containerd down.
 /// </summary>
+[Collection("containerd")]
 public sealed class KubeletServerRuntimeTests : IAsyncLifetime
 {
     private const string Image = "127.0.0.1:5000/library/busybox:1.35";

@@ -74,6 +74,32 @@ public sealed class EtcdStoreResilienceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task With_a_compaction_interval_the_store_compacts_to_the_revision_one_interval_old()
+    {
+        await using var store = new EtcdStore(new EtcdStoreOptions { Endpoints = Etcd.Endpoint, CompactionInterval = TimeSpan.FromMilliseconds(500) });
+        var first = await store.CreateAsync(P + "first", Json(1));
+        await store.UpdateAsync(P + "first", Json(2), first.Revision);
+
+        // Ticks go on as writes do; a compaction never passes the revision one tick old, so what was just written
+        // stays readable at its revision, and the latest value of every key stays.
+        var deadline = Stopwatch.StartNew();
+        long compacted = 0;
+        var last = first.Revision;
+        while (compacted <= first.Revision && deadline.Elapsed < Bound)
+        {
+            last = (await store.CreateAsync(P + "k" + last, Json(3))).Revision;
+            await Task.Delay(100);
+            compacted = await store.GetCompactedRevisionAsync();
+        }
+
+        Assert.True(compacted > first.Revision, $"no compaction past rev {first.Revision} within {Bound}: compacted {compacted}");
+        Assert.True(compacted < last, $"compacted to {compacted}, the latest write's revision {last}: the last interval's history must stay");
+        var old = await Assert.ThrowsAsync<StoreException>(() => store.GetAsync(P + "first", first.Revision).AsTask());
+        Assert.Equal(StoreErrorCode.Compacted, old.Code);
+        Assert.NotNull(await store.GetAsync(P + "first"));
+    }
+
+    [SkippableFact]
     public async Task A_watch_resumes_across_an_etcd_restart_with_no_gap_and_no_duplicate()
     {
         await using var store = new EtcdStore(new EtcdStoreOptions { Endpoints = Etcd.Endpoint, RequestTimeout = TimeSpan.FromSeconds(2), RetryTimeout = TimeSpan.FromSeconds(30) });

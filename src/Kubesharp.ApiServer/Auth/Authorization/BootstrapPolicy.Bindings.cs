@@ -22,4 +22,5 @@ internal static partial class BootstrapPolicy
         ClusterBinding("system:node"),
         ClusterBinding("system:service-account-issuer-discovery", Group(UserInfo.ServiceAccounts)),
     ];
+
 }

@@ -50,6 +50,7 @@ internal static partial class BootstrapPolicy
             Rule("update").Groups(Legacy).Resources("configmaps").Names("cluster-info"),
             EventsRule()),
         .. KubeadmRoles(),
+        .. ClusterDnsRoles(),
     ];
 
     /// <summary>The RoleBindings of upstream's namespace_policy.go, in kube-system and kube-public, then kubeadm's (<see cref="KubeadmRoleBindings"/>).</summary>
@@ -95,5 +96,6 @@ internal static partial class BootstrapPolicy
             ControllerRolePrefix + "bootstrap-signer",
             ServiceAccount(KubeSystem, "bootstrap-signer")),
         .. KubeadmRoleBindings(),
+        .. ClusterDnsRoleBindings(),
     ];
 }

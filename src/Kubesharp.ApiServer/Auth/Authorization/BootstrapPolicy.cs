@@ -51,11 +51,11 @@ internal static partial class BootstrapPolicy
     private static readonly string[] ReadWrite = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
     private static readonly string[] Write = ["create", "update", "patch", "delete", "deletecollection"];
 
-    /// <summary>Every bootstrap ClusterRole: the defaults of policy.go, then the controllers' roles.</summary>
-    public static List<V1ClusterRole> AllClusterRoles() => [.. ClusterRoles(), .. ControllerRoles()];
+    /// <summary>Every bootstrap ClusterRole: the defaults of policy.go, then the controllers' roles, then the cluster DNS's (<see cref="ClusterDnsClusterRoles"/>).</summary>
+    public static List<V1ClusterRole> AllClusterRoles() => [.. ClusterRoles(), .. ControllerRoles(), .. ClusterDnsClusterRoles()];
 
-    /// <summary>Every bootstrap ClusterRoleBinding: the defaults of policy.go, the controllers' bindings, then kubeadm's node bootstrap bindings.</summary>
-    public static List<V1ClusterRoleBinding> AllClusterRoleBindings() => [.. ClusterRoleBindings(), .. ControllerRoleBindings(), .. KubeadmClusterRoleBindings()];
+    /// <summary>Every bootstrap ClusterRoleBinding: the defaults of policy.go, the controllers' bindings, kubeadm's node bootstrap bindings, the agent's, then the cluster DNS's.</summary>
+    public static List<V1ClusterRoleBinding> AllClusterRoleBindings() => [.. ClusterRoleBindings(), .. ControllerRoleBindings(), .. KubeadmClusterRoleBindings(), .. AgentClusterRoleBindings(), .. ClusterDnsClusterRoleBindings()];
 
     /// <summary>
     /// A snapshot of the whole bootstrap policy with the aggregated roles filled in, as a fresh cluster

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Kubesharp.Kubelet;
+
+/// <summary>
+/// The .NET runtime settings of a node's long-lived process (<c>kubesharp agent</c>, <c>kubesharp kubelet</c>), which
+/// must stay small beside the pods, where the server's process favours throughput. They are environment variables read
+/// when the runtime starts, so the process re-executes itself (<c>execve</c>, same PID) with them once, before doing
+/// anything. A variable the user set keeps its value; <c>KUBESHARP_NODE_SETTINGS=0</c> turns the whole thing off.
+/// </summary>
+public static partial class NodeProcessSettings
+{
+    /// <summary>Set in the re-executed process (so it does not do it again); <c>0</c> from the user disables it.</summary>
+    public const string Marker = "KUBESHARP_NODE_SETTINGS";
+
+    /// <summary>
+    /// <list type="bullet">
+    /// <item><c>DOTNET_gcConcurrent=0</c>: no background GC thread and its reserve; pauses are short on these heaps.</item>
+    /// <item><c>DOTNET_GCgen0size</c>: a 4 MB gen0 budget (hex) instead of one sized from the CPU's cache (32 MB of L3
+    /// on the project's machine), so that bursts of allocation (a hundred pods starting) do not grow the heap.</item>
+    /// <item><c>DOTNET_TieredPGO=0</c>: no instrumented tier and its profile data.</item>
+    /// </list>
+    /// W^X (<c>DOTNET_EnableWriteXorExecute=0</c>) is left on: turning it off moves the 35 MB of its shared-memory
+    /// mapping to anonymous memory one for one (the mapping holds the JIT's code and stubs, it is not a double count),
+    /// so the RSS stays the same.
+    /// </summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, string>> Settings =
+    [
+        new("DOTNET_gcConcurrent", "0"),
+        new("DOTNET_GCgen0size", "400000"),
+        new("DOTNET_TieredPGO", "0"),
+    ];
+
+    /// <summary>
+    /// The environment to re-execute with (<c>NAME=value</c> entries): <paramref name="current"/> plus every setting it
+    /// does not have, plus the marker; null when there is nothing to do (the marker is already there, or the user set
+    /// it to 0).
+    /// </summary>
+    public static IReadOnlyList<string>? Environment(IReadOnlyDictionary<string, string> current)
+    {
+        if (current.ContainsKey(Marker))
+        {
+            return null;
+        }
+
+        var entries = current.Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        entries.AddRange(Settings.Where(s => !current.ContainsKey(s.Key)).Select(s => $"{s.Key}={s.Value}"));
+        entries.Add($"{Marker}=1");
+        return entries;
+    }
+
+    /// <summary>
+    /// The argument vector that runs this process again: the executable (the apphost, or <c>dotnet</c> and the entry
+    /// assembly) and <paramref name="args"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(string processPath, string? entryAssembly, IEnumerable<string> args)
+    {
+        var argv = new List<string> { processPath };
+        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet" && entryAssembly is not null)
+        {
+            argv.Add(entryAssembly);
+        }
+
+        argv.AddRange(args);
+        return argv;
+    }
+
+    /// <summary>
+    /// Re-executes the process with <see cref="Settings"/> unless they are in effect already or disabled; returns only
+    /// when it did not (the reason is in the result: null when nothing was to be done).
+    /// </summary>
+    public static string? Apply(IEnumerable<string> args)
+    {
+        var current = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            current[(string)entry.Key] = entry.Value as string ?? "";
+        }
+
+        if (Environment(current) is not { } environment || System.Environment.ProcessPath is not { } path)
+        {
+            return null;
+        }
+
+        var argv = Arguments(path, Assembly.GetEntryAssembly()?.Location, args);
+        _ = Execve(path, [.. argv, null], [.. environment, null]);
+        return $"could not re-execute {path} with the node's runtime settings: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
+    }
+
+    [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Execve(string path, string?[] argv, string?[] envp);
+}

@@ -1,0 +1,33 @@
+namespace Kubesharp.Kubelet.Tests.Node;
+
+public sealed class NodeProcessSettingsTests
+{
+    [Fact]
+    public void The_settings_are_added_to_the_environment_with_the_marker_and_the_users_own_values_kept()
+    {
+        var current = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = "/usr/bin", ["DOTNET_gcConcurrent"] = "1" };
+
+        var environment = NodeProcessSettings.Environment(current);
+
+        Assert.NotNull(environment);
+        Assert.Contains("PATH=/usr/bin", environment);
+        Assert.Contains("DOTNET_TieredPGO=0", environment);
+        Assert.Contains("DOTNET_gcConcurrent=1", environment);
+        Assert.DoesNotContain("DOTNET_gcConcurrent=0", environment);
+        Assert.Contains($"{NodeProcessSettings.Marker}=1", environment);
+        Assert.Equal(environment.Count, environment.Select(e => e[..e.IndexOf('=', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    public void Nothing_is_done_once_applied_or_when_turned_off(string marker) =>
+        Assert.Null(NodeProcessSettings.Environment(new Dictionary<string, string>(StringComparer.Ordinal) { [NodeProcessSettings.Marker] = marker }));
+
+    [Fact]
+    public void The_process_runs_again_through_its_apphost_or_through_dotnet_with_its_assembly()
+    {
+        Assert.Equal(["/opt/ks/kubesharp", "agent", "--node-name", "n1"], NodeProcessSettings.Arguments("/opt/ks/kubesharp", "/opt/ks/kubesharp.dll", ["agent", "--node-name", "n1"]));
+        Assert.Equal(["/usr/share/dotnet/dotnet", "/opt/ks/kubesharp.dll", "kubelet"], NodeProcessSettings.Arguments("/usr/share/dotnet/dotnet", "/opt/ks/kubesharp.dll", ["kubelet"]));
+    }
+}

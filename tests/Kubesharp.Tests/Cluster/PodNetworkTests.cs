@@ -1,0 +1,93 @@
+using System.Net;
+
+namespace Kubesharp.Tests.Cluster;
+
+/// <summary>
+/// Pod networking across the nodes of the <see cref="MultiNodeCluster"/>: every node Ready with its own pod CIDR, pods
+/// on different nodes reach each other with their own addresses (routes via the node addresses, no masquerade between
+/// pods), and the host reaches pod IPs and hostPorts. Needs root: skipped visibly otherwise.
+/// </summary>
+[Collection(MultiNodeClusterCollection.Name)]
+public sealed class PodNetworkTests(MultiNodeCluster cluster)
+{
+    // busybox httpd with one CGI script that answers the client's address as the server saw it.
+    private const string EchoSourceServer =
+        "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip && " +
+        "chmod +x /www/cgi-bin/ip && exec httpd -f -p 8080 -h /www";
+
+    [SkippableFact]
+    public async Task Both_nodes_are_Ready_with_their_own_pod_cidrs_and_addresses()
+    {
+        Skip.IfNot(cluster.Available, cluster.SkipReason);
+
+        var lines = await cluster.KubectlAsync("get", "nodes", "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type==\"Ready\")].status} {.spec.podCIDR} {.status.addresses[?(@.type==\"InternalIP\")].address}{\"\\n\"}{end}");
+        var nodes = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToDictionary(f => f[0]);
+
+        var cidrs = new List<IPNetwork>();
+        for (var i = 1; i <= MultiNodeCluster.Nodes; i++)
+        {
+            Assert.True(nodes.TryGetValue(MultiNodeCluster.NodeName(i), out var node), $"no node {MultiNodeCluster.NodeName(i)} in: {lines}");
+            Assert.Equal("True", node[1]);
+            Assert.True(IPNetwork.TryParse(node[2], out var cidr) && cidr.PrefixLength == 24 && IPNetwork.Parse(MultiNodeCluster.ClusterCidr).Contains(cidr.BaseAddress), $"{node[0]}: pod CIDR {node[2]}");
+            Assert.Equal(MultiNodeCluster.NodeIp(i), node[3]);
+            cidrs.Add(cidr);
+        }
+
+        Assert.Equal(cidrs.Count, cidrs.Distinct().Count());
+    }
+
+    [SkippableFact]
+    public async Task A_pod_reaches_a_pod_on_the_other_node_with_its_own_address()
+    {
+        Skip.IfNot(cluster.Available, cluster.SkipReason);
+        var server = await cluster.RunPodAsync("cross-server", 1, EchoSourceServer, containerPort: 8080);
+        var client = await cluster.RunPodAsync("cross-client", 2, "exec sleep 3600");
+        var serverIp = await cluster.PodIpAsync(server);
+        var clientIp = await cluster.PodIpAsync(client);
+        Assert.True(IPNetwork.Parse(await cluster.PodCidrAsync(1)).Contains(IPAddress.Parse(serverIp)), $"server pod {serverIp} is not in ks-node1's pod CIDR");
+        Assert.True(IPNetwork.Parse(await cluster.PodCidrAsync(2)).Contains(IPAddress.Parse(clientIp)), $"client pod {clientIp} is not in ks-node2's pod CIDR");
+
+        var (code, stdout, stderr) = await cluster.ExecAsync(client, "timeout", "10", "wget", "-qO-", $"http://{serverIp}:8080/cgi-bin/ip");
+
+        Assert.True(code == 0, $"wget from {clientIp} (ks-node2) to {serverIp} (ks-node1) failed: exit {code}: {stderr}");
+        // Not ks-node2's address: pod to pod traffic is not masqueraded.
+        Assert.Equal(clientIp, SeenAddress(stdout));
+    }
+
+    [SkippableFact]
+    public async Task The_host_reaches_a_pod_ip_and_a_host_port_on_a_node()
+    {
+        Skip.IfNot(cluster.Available, cluster.SkipReason);
+        // The pod goes on a node whose pod CIDR this host routes through the cluster's bridge (another test's cni0 on
+        // this host may own the same CIDR, and its connected route wins).
+        int? node = null;
+        for (var i = MultiNodeCluster.Nodes; i >= 1 && node is null; i--)
+        {
+            var cidr = IPNetwork.Parse(await cluster.PodCidrAsync(i));
+            if (await MultiNodeCluster.HostRoutesThroughBridgeAsync(cidr.BaseAddress.ToString()))
+            {
+                node = i;
+            }
+        }
+
+        Assert.True(node is not null, "this host routes no node's pod CIDR through ksbr0 (a cni0 of another runtime on this host shadows them all)");
+        var pod = await cluster.RunPodAsync("host-reach", node.Value, EchoSourceServer, containerPort: 8080, hostPort: 18080);
+        var podIp = await cluster.PodIpAsync(pod);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+
+        var byPodIp = await http.GetStringAsync($"http://{podIp}:8080/cgi-bin/ip");
+        var byHostPort = await http.GetStringAsync($"http://{MultiNodeCluster.NodeIp(node.Value)}:18080/cgi-bin/ip");
+
+        // The host's own address on the bridge: traffic to a pod keeps its source.
+        Assert.Equal("10.77.0.1", SeenAddress(byPodIp));
+        Assert.True(IPAddress.TryParse(SeenAddress(byHostPort), out _), $"the hostPort answered {byHostPort}");
+    }
+
+    // busybox httpd gives CGI scripts the client's address as an IPv4-mapped IPv6 address in brackets: [::ffff:10.44.1.2].
+    private static string SeenAddress(string remoteAddr)
+    {
+        var address = remoteAddr.Trim().TrimStart('[').TrimEnd(']');
+        return address.StartsWith("::ffff:", StringComparison.OrdinalIgnoreCase) ? address["::ffff:".Length..] : address;
+    }
+}
