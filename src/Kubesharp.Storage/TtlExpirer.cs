@@ -21,6 +21,9 @@ internal sealed class TtlExpirer : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _tick = new(0);
+    // One pass at a time: a pass that returns has seen every deletion due by its start committed, even one that a
+    // concurrent pass had already taken off the queue.
+    private readonly SemaphoreSlim _pass = new(1, 1);
     private readonly ITimer _timer;
     private readonly Task _loop;
 
@@ -70,6 +73,19 @@ internal sealed class TtlExpirer : IAsyncDisposable
 
     private async Task ExpireDueCoreAsync(CancellationToken cancellationToken)
     {
+        await _pass.WaitAsync(cancellationToken);
+        try
+        {
+            await ExpireDuePassAsync(cancellationToken);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private async Task ExpireDuePassAsync(CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         while (true)
         {
@@ -109,5 +125,6 @@ internal sealed class TtlExpirer : IAsyncDisposable
         await _loop;
         _stop.Dispose();
         _tick.Dispose();
+        _pass.Dispose();
     }
 }

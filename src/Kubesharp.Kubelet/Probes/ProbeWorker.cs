@@ -55,12 +55,17 @@ internal sealed class ProbeWorker
         var next = _target.StartedAt + InitialDelay;
         while (!cancellationToken.IsCancellationRequested)
         {
-            _manager.OnWaiting(_target, Kind, next);
             var delay = next - time.GetUtcNow();
-            if (delay > TimeSpan.Zero)
+            if (delay <= TimeSpan.Zero)
+            {
+                _manager.OnWaiting(_target, Kind, next);
+            }
+            else
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var tick = Task.Delay(delay, time, wait.Token);
+                // Announced once the timer is armed: a clock moved after the announcement always reaches it.
+                _manager.OnWaiting(_target, Kind, next);
                 var trigger = _trigger.Reader.WaitToReadAsync(wait.Token).AsTask();
                 await Task.WhenAny(tick, trigger).ConfigureAwait(false);
                 await wait.CancelAsync().ConfigureAwait(false);
