@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks need, when missing. Idempotent.
-# Usage: scripts/deps.sh etcd|runtime...
+# Usage: scripts/deps.sh etcd|runtime|bench...
 set -euo pipefail
 
 installed() {
@@ -19,6 +19,8 @@ for what in "$@"; do
         installed "$pkg" || need+=("$pkg")
       done
       ;;
+    # What the benchmarks use beside the runtime: DNS-OARC's dnsperf as the DNS load generator (make bench-proxy).
+    bench) installed dnsperf || need+=(dnsperf) ;;
     *) echo "deps.sh: unknown dependency $what" >&2; exit 2 ;;
   esac
 done

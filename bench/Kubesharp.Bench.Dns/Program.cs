@@ -7,8 +7,12 @@ using k8s.Models;
 using Kubesharp.Dns;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// kubesharp DNS benchmark: answered UDP queries per second from N concurrent clients on loopback, against a zone of
-// K services (every tenth headless with 3 endpoints), for S seconds. Prints dns_qps=<n>.
+// kubesharp DNS benchmark: answered UDP queries per second on loopback against a zone of K services (every tenth
+// headless with 3 endpoints), for S seconds, from two load generators in the same run:
+// - N concurrent clients in this process (a baseline that shares the runtime, its thread pool and the 2 cores with
+//   the server, so it measures the client about as much as the server);
+// - dnsperf (DNS-OARC's load generator, in C; what CoreDNS's own performance tests use), when it is installed
+//   (scripts/deps.sh bench), with the same query mix. Its figure is dns_qps; without dnsperf, the in-process one is.
 // Usage: Kubesharp.Bench.Dns [--clients 32] [--seconds 5] [--services 10000]
 var clients = Arg("--clients", 32);
 var seconds = Arg("--seconds", 5);
@@ -57,18 +61,20 @@ for (var i = 0; i < services; i++)
 }
 
 // A mix of what pods ask: A of services (most), SRV of named ports, and search-path misses (NXDOMAIN).
-var queries = new List<byte[]>();
+var mix = new List<(string Name, ushort Type)>();
 var random = new Random(42);
 for (var q = 0; q < 4096; q++)
 {
     var name = names[random.Next(names.Count)];
-    queries.Add((q % 10) switch
+    mix.Add((q % 10) switch
     {
-        8 => Query("_http._tcp." + name, 33),
-        9 => Query(name + ".cluster.local", 1),
-        _ => Query(name, 1),
+        8 => ("_http._tcp." + name, 33),
+        9 => (name + ".cluster.local", 1),
+        _ => (name, 1),
     });
 }
+
+var queries = mix.Select(q => Query(q.Name, q.Type)).ToList();
 
 var endPoint = server.EndPoint!;
 using var stop = new CancellationTokenSource();
@@ -85,9 +91,77 @@ await RunClientsAsync(TimeSpan.FromSeconds(seconds));
 var elapsed = clock.Elapsed.TotalSeconds;
 var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 var qps = answered / elapsed;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dns: {services} services, {clients} clients, {elapsed:F1} s: {answered} answered, {lost} unanswered (1 s timeout), {(double)allocated / Math.Max(1, answered):F0} bytes allocated per query (server and clients)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dns: in-process clients: {services} services, {clients} clients, {elapsed:F1} s: {answered} answered ({qps:F0}/s), {lost} unanswered (1 s timeout), {(double)allocated / Math.Max(1, answered):F0} bytes allocated per query (server and clients)"));
+
+var perf = await DnsperfAsync();
+if (perf is { } p)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dns: dnsperf: {p.Sent} sent, {p.Completed} completed, {p.Lost} lost, {p.Qps:F0}/s; server allocated {(double)(GC.GetTotalAllocatedBytes(precise: true) - p.AllocatedBefore) / Math.Max(1, p.Completed):F0} bytes per query"));
+    qps = p.Qps;
+}
+else
+{
+    Console.WriteLine("dns: dnsperf is not installed (scripts/deps.sh bench): dns_qps is the in-process figure");
+}
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dns_qps={qps:F0}"));
 return 0;
+
+// dnsperf in its own process, with the same mix, as many outstanding queries as the in-process clients keep (one each)
+// times four, for the same time. Returns null when dnsperf is not on the PATH.
+async Task<(long Sent, long Completed, long Lost, double Qps, long AllocatedBefore)?> DnsperfAsync()
+{
+    var data = Path.GetTempFileName();
+    try
+    {
+        await File.WriteAllLinesAsync(data, mix.Select(q => $"{q.Name} {(q.Type == 33 ? "SRV" : "A")}"));
+        var start = new ProcessStartInfo("dnsperf")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "-s", "127.0.0.1", "-p", endPoint.Port.ToString(CultureInfo.InvariantCulture), "-d", data, "-l", seconds.ToString(CultureInfo.InvariantCulture), "-c", "4", "-T", "1", "-q", (clients * 4).ToString(CultureInfo.InvariantCulture), "-t", "1" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+
+        using (process)
+        {
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var stderr = process.StandardError.ReadToEndAsync();
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"dnsperf failed (exit {process.ExitCode}): {await stderr}");
+            }
+
+            double Field(string label)
+            {
+                var line = output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(label, StringComparison.Ordinal))
+                    ?? throw new InvalidOperationException($"dnsperf printed no '{label}' line:\n{output}");
+                var value = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0];
+                return double.Parse(value, CultureInfo.InvariantCulture);
+            }
+
+            return ((long)Field("Queries sent"), (long)Field("Queries completed"), (long)Field("Queries lost"), Field("Queries per second"), allocatedBefore);
+        }
+    }
+    finally
+    {
+        File.Delete(data);
+    }
+}
 
 async Task RunClientsAsync(TimeSpan duration)
 {
