@@ -35,6 +35,9 @@ public sealed class NftablesBackend(RuleTool tool) : IPartialSyncBackend
 
     public string Mode => "nftables";
 
+    /// <summary>How long the last <c>nft -f</c> took (the kernel's and nft's share of a sync; for the benchmark and logs).</summary>
+    public TimeSpan LastRunElapsed { get; private set; }
+
     public string Render(ProxySnapshot snapshot, NodeProxyContext node) => NftablesRenderer.Render(snapshot, node);
 
     public ProxySync Prepare(ProxySnapshot snapshot, NodeProxyContext node, IReadOnlySet<(string Namespace, string Name)>? changedServices)
@@ -126,9 +129,11 @@ public sealed class NftablesBackend(RuleTool tool) : IPartialSyncBackend
     private async Task RunAsync(string input, CancellationToken cancellationToken)
     {
         RuleToolResult result;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             result = await tool.RunAsync("nft", ["-f", "-"], input, cancellationToken).ConfigureAwait(false);
+            LastRunElapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
         }
         catch (OperationCanceledException)
         {
