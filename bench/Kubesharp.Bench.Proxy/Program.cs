@@ -134,12 +134,13 @@ try
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  change bench: first (full) sync of {services} Services applied {firstSync.Elapsed.TotalMilliseconds:F0} ms after the proxy started"));
 
             var change = 0;
+            var before = proxy.SyncCounts;
             var steady = await MeasureAsync(options.MinSyncPeriod);
-            var steadyCounts = proxy.SyncCounts;
-            Report($"change to rules, {services} services, one change per {options.MinSyncPeriod.TotalSeconds:F0} s (min-sync-period) [headline]", steady, steadyCounts);
+            var afterSteady = proxy.SyncCounts;
+            Report($"change to rules, {services} services, one change per {options.MinSyncPeriod.TotalSeconds:F0} s (min-sync-period) [headline]", steady, (afterSteady.Full - before.Full, afterSteady.Partial - before.Partial));
             var backToBack = await MeasureAsync(null);
-            var counts = proxy.SyncCounts;
-            Report($"change to rules BACK-TO-BACK, {services} services, next change as soon as the previous is applied (waits for the min-sync-period token bucket)", backToBack, (counts.Full - steadyCounts.Full, counts.Partial - steadyCounts.Partial));
+            var after = proxy.SyncCounts;
+            Report($"change to rules BACK-TO-BACK, {services} services, next change as soon as the previous is applied (waits for the min-sync-period token bucket)", backToBack, (after.Full - afterSteady.Full, after.Partial - afterSteady.Partial));
 
             await backend.Inner.CleanupAsync(CancellationToken.None);
             return P99(steady);
@@ -189,7 +190,7 @@ finally
 static double P99(List<double> sorted) => sorted[(int)Math.Ceiling(sorted.Count * 0.99) - 1];
 
 static void Report(string what, List<double> sorted, (long Full, long Partial) syncs) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what}: p50 {sorted[sorted.Count / 2]:F0} ms, p99 {P99(sorted):F0} ms, max {sorted[^1]:F0} ms over {sorted.Count} changes ({syncs.Full} full and {syncs.Partial} partial syncs so far)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what}: p50 {sorted[sorted.Count / 2]:F0} ms, p99 {P99(sorted):F0} ms, max {sorted[^1]:F0} ms over {sorted.Count} changes ({syncs.Full} full and {syncs.Partial} partial syncs during them)"));
 
 static V1EndpointSlice Slice(int service, int change) => new()
 {
