@@ -258,7 +258,7 @@ public sealed partial class KubeProxy : IAsyncDisposable
         catch (Exception e) when (e is ProxyApplyException or IOException or System.ComponentModel.Win32Exception)
         {
             _needFullSync = true;
-            Metrics.Synced(Stopwatch.GetElapsedTime(start), applied: false, _time.GetUtcNow());
+            Metrics.Synced(Stopwatch.GetElapsedTime(start), applied: false, _time.GetUtcNow(), full);
             Log.ApplyFailed(_logger, _backend.Mode, _options.SyncPeriod.TotalSeconds, e);
             return false;
         }
@@ -282,7 +282,7 @@ public sealed partial class KubeProxy : IAsyncDisposable
 
         var elapsed = Stopwatch.GetElapsedTime(start);
         var now = _time.GetUtcNow();
-        Metrics.Synced(elapsed, applied: true, now);
+        Metrics.Synced(elapsed, applied: true, now, full);
         lock (_stop)
         {
             _lastUpdated = now;

@@ -258,7 +258,7 @@ public sealed partial class NftablesPartialSyncTests
     /// chains, sets and maps sorted by name (the kernel lists them in creation order), and the elements of each set
     /// or map sorted. Rules inside a chain keep their order.
     /// </summary>
-    private static string Table(NetworkNamespace ns)
+    internal static string Table(NetworkNamespace ns)
     {
         var listing = ns.Exec("nft", "list", "table", "ip", "kube-proxy").ThrowIfFailed().Stdout;
         var blocks = new List<string>();
