@@ -62,6 +62,9 @@ public sealed partial class NftablesPartialSyncTests
         ("a Service reported changed that did not change, and one reported that does not exist: nothing to write",
             Snap([Sticky(60, Ep("10.42.0.5"), Ep("10.42.1.7")), Local(Ep("10.42.0.5"), Ep("10.42.1.9", local: true)), Nothing(Ep("10.42.2.9")), Extra(Ep("10.42.3.1"), Ep("10.42.3.2"))]),
             [("default", "nothing"), ("default", "ghost")]),
+        ("extra loses its endpoints (scaled to 0): into no-endpoint-services, cluster IP and external IP alike; local's node port has no local endpoint any more",
+            Snap([Sticky(60, Ep("10.42.0.5"), Ep("10.42.1.7")), Local(Ep("10.42.0.5")), Nothing(Ep("10.42.2.9")), Extra()]),
+            [("default", "extra"), ("default", "local")]),
         ("everything goes",
             Snap([]),
             [("default", "sticky"), ("default", "local"), ("default", "nothing"), ("default", "extra")]),
@@ -205,6 +208,13 @@ public sealed partial class NftablesPartialSyncTests
         var sticky = Traffic(ns).Split('|');
         Assert.Equal("web b b b b b b b b b b b b b b b b b b b b", sticky[0]);
         Assert.Single(sticky[1].Split(' ').Skip(1).Distinct());
+
+        // Scaled to 0: refused at once, not timed out.
+        changed = [("default", "web")];
+        sync = backend.Prepare(Snap(WebAt(), Other(60, a, b)), node, changed);
+        Assert.False(sync.Full);
+        await backend.ApplyAsync(sync, cts.Token);
+        Assert.StartsWith("web refused|other ", Traffic(ns), StringComparison.Ordinal);
     }
 
     private const string TrafficScript = """
