@@ -58,7 +58,7 @@ bench-scheduler:
 bench-kubelet:
 	scripts/bench-kubelet.sh
 
-## bench-proxy: kube-proxy full sync of 1,000 and 10,000 services (10 endpoints each), EndpointSlice change to rules p99 (in a network namespace; root; MODE=iptables|nftables, LARGE, CHANGES), and cluster DNS queries per second
+## bench-proxy: kube-proxy full sync of 1,000 and 10,000 services (10 endpoints each; render vs rule tool split), EndpointSlice change to rules p99 at one change per second on the large size (and back to back), in a network namespace (root; MODE=iptables|nftables, LARGE, CHANGES, CHANGE_SERVICES), and cluster DNS queries per second
 bench-proxy:
 	scripts/bench-proxy.sh
 

@@ -8,7 +8,7 @@ namespace Kubesharp.Proxy.Nftables;
 /// kube-proxy's nftables mode (upstream's pkg/proxy/nftables, IPv4): everything lives in the <c>ip kube-proxy</c>
 /// table, and each sync is one <c>nft -f</c> transaction that flushes and refills it.
 /// <para>
-/// <see cref="Render"/> is pure. <see cref="ApplyAsync"/> adds to the rendered text, in the same transaction, the
+/// <see cref="Render"/> is pure. <see cref="ApplyAsync(string, CancellationToken)"/> adds to the rendered text, in the same transaction, the
 /// deletion of the Service, endpoint and fast-path chains, the per-service <c>lb-</c> maps and the affinity sets the
 /// previous apply wrote and this one does not (upstream
 /// defers deleting chains by a second for kernels before 6.2, which noticed a dropped map reference late; the kernels
@@ -16,23 +16,87 @@ namespace Kubesharp.Proxy.Nftables;
 /// lists the table instead, so a restarted proxy also removes what its predecessor left. Calls must not overlap (the
 /// sync runner makes one at a time); an overlapping call throws <see cref="InvalidOperationException"/>.
 /// </para>
+/// <para>
+/// Partial syncs (<see cref="IPartialSyncBackend"/>, <see cref="NftablesPartialSync"/>) need a record of what the last
+/// apply wrote, Service by Service: a sync prepared by <see cref="Prepare"/> carries it, and a successful apply keeps
+/// it. A plain <see cref="ApplyAsync(string, CancellationToken)"/> of rendered text leaves no record, so the next
+/// prepared sync is full.
+/// </para>
 /// </summary>
-public sealed class NftablesBackend(RuleTool tool) : IProxyBackend
+public sealed class NftablesBackend(RuleTool tool) : IPartialSyncBackend
 {
     private int _busy;
 
     /// <summary>Service/endpoint/fast-path chains, <c>lb-</c> maps and affinity sets of the last successful apply; null when unknown.</summary>
     private HashSet<string>? _applied;
 
+    /// <summary>What the last successful apply wrote, per Service; null when unknown (then the next sync is full).</summary>
+    private NftablesState? _state;
+
     public string Mode => "nftables";
+
+    /// <summary>How long the last <c>nft -f</c> took (the kernel's and nft's share of a sync; for the benchmark and logs).</summary>
+    public TimeSpan LastRunElapsed { get; private set; }
 
     public string Render(ProxySnapshot snapshot, NodeProxyContext node) => NftablesRenderer.Render(snapshot, node);
 
-    public async Task ApplyAsync(string rules, CancellationToken cancellationToken)
+    public ProxySync Prepare(ProxySnapshot snapshot, NodeProxyContext node, IReadOnlySet<(string Namespace, string Name)>? changedServices)
+    {
+        // Read by the one sync loop that also applies; a stale read only makes ApplyAsync refuse the sync.
+        var state = Volatile.Read(ref _state);
+        var owned = Volatile.Read(ref _applied);
+        if (changedServices is not null && state is not null && owned is not null && state.Node == node)
+        {
+            return NftablesPartialSync.Prepare(state, owned, snapshot, changedServices);
+        }
+
+        var rules = NftablesRenderer.Render(snapshot, node, out var references);
+        return new NftablesSync(rules, full: true, NftablesState.Of(snapshot, node, references), basis: null, owned: null);
+    }
+
+    public async Task ApplyAsync(ProxySync sync, CancellationToken cancellationToken)
+    {
+        if (sync is not NftablesSync prepared)
+        {
+            throw new ArgumentException("not a sync this backend prepared", nameof(sync));
+        }
+
+        if (prepared.Full)
+        {
+            await ApplyFullAsync(prepared.Rules, prepared.State, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Enter();
+        try
+        {
+            if (!ReferenceEquals(_state, prepared.Basis))
+            {
+                throw new InvalidOperationException("NftablesBackend: a partial sync must be applied on the state it was prepared on");
+            }
+
+            if (prepared.Rules.Length > 0)
+            {
+                await RunAsync(prepared.Rules, cancellationToken).ConfigureAwait(false);
+            }
+
+            _state = prepared.State;
+            _applied = prepared.Owned;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    public Task ApplyAsync(string rules, CancellationToken cancellationToken) => ApplyFullAsync(rules, null, cancellationToken);
+
+    private async Task ApplyFullAsync(string rules, NftablesState? state, CancellationToken cancellationToken)
     {
         Enter();
         try
         {
+            _state = null;
             var firstApply = _applied is null;
             var previous = _applied ?? await ListOwnedObjectsAsync(cancellationToken).ConfigureAwait(false);
             var current = OwnedObjectsIn(rules);
@@ -50,30 +114,46 @@ public sealed class NftablesBackend(RuleTool tool) : IProxyBackend
             }
 
             input.Append(rules);
-            AppendStaleDeletions(input, previous, current);
-
-            RuleToolResult result;
-            try
-            {
-                result = await tool.RunAsync("nft", ["-f", "-"], input.ToString(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _applied = null;
-                throw new ProxyApplyException($"nft -f could not run: {e.Message}");
-            }
-
-            if (!result.Succeeded)
-            {
-                _applied = null;
-                throw new ProxyApplyException($"nft -f failed (exit {result.ExitCode}): {Trim(result.Stderr)}");
-            }
-
+            AppendDeletions(input, previous.Where(o => !current.Contains(o)));
+            await RunAsync(input.ToString(), cancellationToken).ConfigureAwait(false);
             _applied = current;
+            _state = state;
         }
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>One <c>nft -f</c>; on any failure the record of what was applied is forgotten, so the next sync is full.</summary>
+    private async Task RunAsync(string input, CancellationToken cancellationToken)
+    {
+        RuleToolResult result;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            result = await tool.RunAsync("nft", ["-f", "-"], input, cancellationToken).ConfigureAwait(false);
+            LastRunElapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        }
+        catch (OperationCanceledException)
+        {
+            // nft may or may not have committed before it was killed.
+            _applied = null;
+            _state = null;
+            throw;
+        }
+        catch (Exception e)
+        {
+            _applied = null;
+            _state = null;
+            throw new ProxyApplyException($"nft -f could not run: {e.Message}");
+        }
+
+        if (!result.Succeeded)
+        {
+            _applied = null;
+            _state = null;
+            throw new ProxyApplyException($"nft -f failed (exit {result.ExitCode}): {Trim(result.Stderr)}");
         }
     }
 
@@ -91,6 +171,7 @@ public sealed class NftablesBackend(RuleTool tool) : IProxyBackend
             }
 
             _applied = null;
+            _state = null;
         }
         finally
         {
@@ -106,9 +187,10 @@ public sealed class NftablesBackend(RuleTool tool) : IProxyBackend
         }
     }
 
-    private static void AppendStaleDeletions(StringBuilder input, HashSet<string> previous, HashSet<string> current)
+    /// <summary>Deletes owned objects (<c>chain NAME</c>, <c>map NAME</c>, <c>set NAME</c>) that nothing uses any more.</summary>
+    internal static void AppendDeletions(StringBuilder input, IEnumerable<string> objects)
     {
-        var stale = previous.Where(o => !current.Contains(o)).Order(StringComparer.Ordinal).ToList();
+        var stale = objects.Order(StringComparer.Ordinal).ToList();
         var chains = stale.Where(o => o.StartsWith("chain ", StringComparison.Ordinal)).Select(o => o[6..]).ToList();
         var sets = stale.Where(o => o.StartsWith("set ", StringComparison.Ordinal)).Select(o => o[4..]).ToList();
         var maps = stale.Where(o => o.StartsWith("map ", StringComparison.Ordinal)).Select(o => o[4..]).ToList();

@@ -40,18 +40,30 @@ internal sealed class NftablesFastPath
     private readonly ElementLines _nodePorts = new(ServiceNodePortsMap);
     private readonly Dictionary<string, ElementLines> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ElementLines> _nodePortEndpoints = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _hairpin = new(StringComparer.Ordinal);
     private readonly ElementLines _hairpinPairs = new(FastHairpinSet);
+    private readonly List<SharedElement>? _record;
 
-    public NftablesFastPath(NodeProxyContext node)
+    /// <param name="node">The node the rules are for.</param>
+    /// <param name="record">For a partial sync: the shared elements are recorded there instead of written (see <see cref="NftablesRenderer.RenderPorts"/>).</param>
+    public NftablesFastPath(NodeProxyContext node, List<SharedElement>? record = null)
     {
         _node = node;
+        _record = record;
         foreach (var p in Protocols)
         {
             _endpoints[p] = new ElementLines(FastEndpointsMap(p));
             _nodePortEndpoints[p] = new ElementLines(FastNodePortEndpointsMap(p));
         }
     }
+
+    /// <summary>The shared chains the collected ports use, by name: kind, protocol and endpoint count.</summary>
+    public Dictionary<string, (string Kind, string Protocol, int Count)> Chains => _chains;
+
+    /// <summary>How many <c>service-ips</c>/<c>service-nodeports</c> elements of the collected ports go to each shared chain.</summary>
+    public Dictionary<string, int> ChainReferences { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many collected ports list each endpoint IP in <c>fast-hairpin</c> (one element per IP, however many ports).</summary>
+    public Dictionary<string, int> HairpinReferences { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Whether a port goes through the shared maps: it has usable endpoints, no session affinity (per-endpoint
@@ -94,31 +106,37 @@ internal sealed class NftablesFastPath
         var count = endpoints.Count;
         if (newClusterIp)
         {
-            _clusterIps.Next().Append(svc.ClusterIp);
+            Emit(_clusterIps, ClusterIpsSet, svc.ClusterIp, "");
         }
 
-        _serviceIps.Next().Append(CultureInfo.InvariantCulture, $"{svc.ClusterIp} . {protocol} . {port} : goto {Chain(ClusterIpKind, protocol, count)}");
+        Emit(_serviceIps, ServiceIpsMap, $"{svc.ClusterIp} . {protocol} . {port}", " : goto " + Chain(ClusterIpKind, protocol, count));
         AddEndpoints(_endpoints[protocol], $"{svc.ClusterIp} . {port}", endpoints);
         foreach (var ip in svc.ExternalIps.Concat(svc.LoadBalancerIps))
         {
-            _serviceIps.Next().Append(CultureInfo.InvariantCulture, $"{ip} . {protocol} . {port} : goto {Chain(ExternalKind, protocol, count)}");
+            Emit(_serviceIps, ServiceIpsMap, $"{ip} . {protocol} . {port}", " : goto " + Chain(ExternalKind, protocol, count));
             AddEndpoints(_endpoints[protocol], $"{ip} . {port}", endpoints);
         }
 
         if (svc.NodePort != 0)
         {
             var nodePort = svc.NodePort.ToString(CultureInfo.InvariantCulture);
-            _nodePorts.Next().Append(CultureInfo.InvariantCulture, $"{protocol} . {nodePort} : goto {Chain(NodePortKind, protocol, count)}");
+            Emit(_nodePorts, ServiceNodePortsMap, $"{protocol} . {nodePort}", " : goto " + Chain(NodePortKind, protocol, count));
             AddEndpoints(_nodePortEndpoints[protocol], nodePort, endpoints);
         }
 
+        HashSet<string>? listed = null;
         foreach (var ep in endpoints)
         {
             // Only a pod on this node can reach itself through this node's rules; an endpoint without a node name
-            // might be one.
-            if ((ep.IsLocal || ep.NodeName is null) && _hairpin.Add(ep.Ip))
+            // might be one. Counted once per port, so that a partial sync knows when the last port listing it goes.
+            if ((ep.IsLocal || ep.NodeName is null) && (listed ??= new(StringComparer.Ordinal)).Add(ep.Ip))
             {
-                _hairpinPairs.Next().Append(ep.Ip).Append(" . ").Append(ep.Ip);
+                var references = HairpinReferences.GetValueOrDefault(ep.Ip) + 1;
+                HairpinReferences[ep.Ip] = references;
+                if (references == 1 && _record is null)
+                {
+                    _hairpinPairs.Next().Append(ep.Ip).Append(" . ").Append(ep.Ip);
+                }
             }
         }
     }
@@ -129,32 +147,7 @@ internal sealed class NftablesFastPath
         foreach (var name in _chains.Keys.Order(StringComparer.Ordinal))
         {
             var (kind, protocol, count) = _chains[name];
-            output.Append(CultureInfo.InvariantCulture, $"add chain ip {Table} {name}\n");
-            output.Append(CultureInfo.InvariantCulture, $"flush chain ip {Table} {name}\n");
-            var mod = count.ToString(CultureInfo.InvariantCulture);
-            if (kind == ClusterIpKind)
-            {
-                if (_node.MasqueradeAll)
-                {
-                    Rule(output, name, $"jump {MarkForMasquerade}");
-                }
-                else if (_node.ClusterCidr is { } cidr)
-                {
-                    // As upstream's per-service rule: traffic to a cluster IP from outside the pod network may leave
-                    // the node, so masquerade it for the reply to come back here.
-                    Rule(output, name, $"ip saddr != {cidr} jump {MarkForMasquerade}");
-                }
-
-                Rule(output, name, $"meta l4proto {protocol} dnat ip to ip daddr . {protocol} dport . numgen random mod {mod} map @{FastEndpointsMap(protocol)}");
-            }
-            else
-            {
-                // External traffic under the Cluster policy may go to another node: masquerade so the reply returns here.
-                Rule(output, name, $"jump {MarkForMasquerade}");
-                Rule(output, name, kind == NodePortKind
-                    ? $"meta l4proto {protocol} dnat ip to {protocol} dport . numgen random mod {mod} map @{FastNodePortEndpointsMap(protocol)}"
-                    : $"meta l4proto {protocol} dnat ip to ip daddr . {protocol} dport . numgen random mod {mod} map @{FastEndpointsMap(protocol)}");
-            }
+            WriteChain(output, _node, name, kind, protocol, count);
         }
 
         _clusterIps.WriteTo(output);
@@ -169,15 +162,70 @@ internal sealed class NftablesFastPath
         _hairpinPairs.WriteTo(output);
     }
 
+    /// <summary>One shared chain, created if need be and emptied, and its rules.</summary>
+    public static void WriteChain(StringBuilder output, NodeProxyContext node, string name, string kind, string protocol, int count)
+    {
+        output.Append(CultureInfo.InvariantCulture, $"add chain ip {Table} {name}\n");
+        output.Append(CultureInfo.InvariantCulture, $"flush chain ip {Table} {name}\n");
+        var mod = count.ToString(CultureInfo.InvariantCulture);
+        if (kind == ClusterIpKind)
+        {
+            if (node.MasqueradeAll)
+            {
+                Rule(output, name, $"jump {MarkForMasquerade}");
+            }
+            else if (node.ClusterCidr is { } cidr)
+            {
+                // As upstream's per-service rule: traffic to a cluster IP from outside the pod network may leave
+                // the node, so masquerade it for the reply to come back here.
+                Rule(output, name, $"ip saddr != {cidr} jump {MarkForMasquerade}");
+            }
+
+            Rule(output, name, $"meta l4proto {protocol} dnat ip to ip daddr . {protocol} dport . numgen random mod {mod} map @{FastEndpointsMap(protocol)}");
+        }
+        else
+        {
+            // External traffic under the Cluster policy may go to another node: masquerade so the reply returns here.
+            Rule(output, name, $"jump {MarkForMasquerade}");
+            Rule(output, name, kind == NodePortKind
+                ? $"meta l4proto {protocol} dnat ip to {protocol} dport . numgen random mod {mod} map @{FastNodePortEndpointsMap(protocol)}"
+                : $"meta l4proto {protocol} dnat ip to ip daddr . {protocol} dport . numgen random mod {mod} map @{FastEndpointsMap(protocol)}");
+        }
+    }
+
     private string Chain(string kind, string protocol, int count)
     {
         var name = $"{FastPrefix}{kind}-{protocol}-{count.ToString(CultureInfo.InvariantCulture)}";
         _chains.TryAdd(name, (kind, protocol, count));
+        ChainReferences[name] = ChainReferences.GetValueOrDefault(name) + 1;
         return name;
     }
 
-    private static void AddEndpoints(ElementLines into, string key, IReadOnlyList<EndpointInfo> endpoints)
+    private void Emit(ElementLines lines, string set, string key, string rest)
     {
+        if (_record is not null)
+        {
+            _record.Add(new SharedElement(set, key, rest));
+        }
+        else
+        {
+            lines.Next().Append(key).Append(rest);
+        }
+    }
+
+    private void AddEndpoints(ElementLines into, string key, IReadOnlyList<EndpointInfo> endpoints)
+    {
+        if (_record is not null)
+        {
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                _record.Add(new SharedElement(into.Name, string.Create(CultureInfo.InvariantCulture, $"{key} . {i}"), string.Create(CultureInfo.InvariantCulture, $" : {endpoints[i].Ip} . {endpoints[i].Port}")));
+            }
+
+            return;
+        }
+
+        // A full sync writes 100,000 of these for 10,000 Services: straight into the text, no string per element.
         for (var i = 0; i < endpoints.Count; i++)
         {
             into.Next().Append(CultureInfo.InvariantCulture, $"{key} . {i} : {endpoints[i].Ip} . {endpoints[i].Port}");
@@ -193,6 +241,8 @@ internal sealed class NftablesFastPath
     /// </summary>
     private sealed class ElementLines(string map)
     {
+        public string Name => map;
+
         private readonly StringBuilder _text = new();
         private int _count;
 

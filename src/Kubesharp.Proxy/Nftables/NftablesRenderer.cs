@@ -27,11 +27,13 @@ internal sealed class NftablesRenderer
     private readonly NodeProxyContext _node;
     private readonly NftablesFastPath _fast;
     private readonly string _mark;
+    private readonly List<SharedElement>? _record;
 
-    private NftablesRenderer(NodeProxyContext node)
+    private NftablesRenderer(NodeProxyContext node, List<SharedElement>? record = null)
     {
         _node = node;
-        _fast = new NftablesFastPath(node);
+        _record = record;
+        _fast = new NftablesFastPath(node, record);
         // Upstream formats the mark with Go's %#08x: 1 << 14 is 0x004000.
         _mark = "0x" + node.MasqueradeMark.ToString("x6", CultureInfo.InvariantCulture);
     }
@@ -47,6 +49,42 @@ internal sealed class NftablesRenderer
 
         r._fast.Write(r._out);
         return r._out.ToString();
+    }
+
+    /// <summary>
+    /// A full sync as <see cref="Render(ProxySnapshot, NodeProxyContext)"/>, with the fast path's reference counts that
+    /// a later partial sync starts from.
+    /// </summary>
+    public static string Render(ProxySnapshot snapshot, NodeProxyContext node, out FastPathReferences references)
+    {
+        var r = new NftablesRenderer(node);
+        r.WriteSetup();
+        foreach (var s in snapshot.Services)
+        {
+            r.WriteService(s.Service, s.Endpoints);
+        }
+
+        r._fast.Write(r._out);
+        references = new FastPathReferences(r._fast.ChainReferences, r._fast.HairpinReferences);
+        return r._out.ToString();
+    }
+
+    /// <summary>
+    /// Some ports alone, for a partial sync: <see cref="PortsRender.Body"/> holds what the ports own (their chains
+    /// created, flushed and refilled, their <c>lb-</c> maps and affinity sets), and the elements they put in shared
+    /// sets and maps are listed instead of written, as are the fast path's chains and hairpin IPs they use; nothing of
+    /// the fixed setup is written.
+    /// </summary>
+    public static PortsRender RenderPorts(IEnumerable<ServicePortEndpoints> ports, NodeProxyContext node)
+    {
+        var elements = new List<SharedElement>();
+        var r = new NftablesRenderer(node, elements);
+        foreach (var s in ports)
+        {
+            r.WriteService(s.Service, s.Endpoints);
+        }
+
+        return new PortsRender(r._out.ToString(), elements, r._fast.Chains, new FastPathReferences(r._fast.ChainReferences, r._fast.HairpinReferences));
     }
 
     // (name, hook, priority): filter chains run before DNAT (dstnat - 10) so they see the service address;
@@ -223,7 +261,7 @@ internal sealed class NftablesRenderer
 
         if (_clusterIps.Add(svc.ClusterIp))
         {
-            Line($"add element ip {Table} {ClusterIpsSet} {{ {svc.ClusterIp} }}");
+            SharedElement(ClusterIpsSet, svc.ClusterIp, "");
         }
 
         if (hasInternalEndpoints)
@@ -391,16 +429,38 @@ internal sealed class NftablesRenderer
         _out.Append('\n');
     }
 
-    private void Element(string map, string key, string value, string? comment = null)
+    private void Element(string map, string key, string value, string? comment = null) =>
+        SharedElement(map, key, comment is null ? " : " + value : $" comment \"{comment}\" : {value}");
+
+    /// <summary>An element of a set or map shared by every port: written at once in a full sync, recorded in a partial one.</summary>
+    private void SharedElement(string set, string key, string rest)
     {
-        _out.Append("add element ip ").Append(Table).Append(' ').Append(map).Append(" { ").Append(key);
-        if (comment is not null)
+        if (_record is not null)
         {
-            _out.Append(" comment \"").Append(comment).Append('"');
+            _record.Add(new SharedElement(set, key, rest));
+            return;
         }
 
-        _out.Append(" : ").Append(value).Append(" }\n");
+        _out.Append("add element ip ").Append(Table).Append(' ').Append(set).Append(" { ").Append(key).Append(rest).Append(" }\n");
     }
 
     private void Line(string line) => _out.Append(line).Append('\n');
 }
+
+/// <summary>
+/// The fast path's reference counts: <c>service-ips</c>/<c>service-nodeports</c> elements per shared chain, and ports
+/// per hairpin IP. A partial sync creates a shared chain or hairpin element when its count leaves 0 and deletes it when
+/// the count returns to 0.
+/// </summary>
+internal sealed record FastPathReferences(Dictionary<string, int> Chains, Dictionary<string, int> Hairpin);
+
+/// <summary>What <see cref="NftablesRenderer.RenderPorts"/> makes of some ports.</summary>
+/// <param name="Body">The ports' own chains, <c>lb-</c> maps and affinity sets, as <c>nft -f</c> input.</param>
+/// <param name="Elements">The elements they put in shared sets and maps, in render order.</param>
+/// <param name="FastChains">The fast path's shared chains they use: kind, protocol, endpoint count.</param>
+/// <param name="References">The fast path's reference counts of these ports alone.</param>
+internal sealed record PortsRender(
+    string Body,
+    List<SharedElement> Elements,
+    Dictionary<string, (string Kind, string Protocol, int Count)> FastChains,
+    FastPathReferences References);

@@ -44,7 +44,9 @@ public sealed record KubeProxyOptions
 /// <summary>
 /// kube-proxy: informers on Services and EndpointSlices feed a <see cref="ProxyStateTracker"/>; every change asks the
 /// <see cref="SyncRunner"/> for a sync, which renders the whole ruleset of the current state with the
-/// <see cref="IProxyBackend"/> and applies it. Nothing is written before both informers have synced (a half-filled
+/// <see cref="IProxyBackend"/> and applies it; a backend with partial syncs (<see cref="IPartialSyncBackend"/>,
+/// nftables) writes only the Services changed since the last sync, except for the first sync, the one after a failed
+/// apply and one every <see cref="FullSyncPeriod"/> (upstream's doFullSync). Nothing is written before both informers have synced (a half-filled
 /// cache would delete the rules of Services not listed yet). A failed apply is logged, counted and retried: at the
 /// next change or after the sync period; the proxy keeps running. Reaches cluster state only through the API.
 /// <para>Start with <see cref="StartAsync"/>; dispose to stop (the rules stay in place, as upstream's).</para>
@@ -68,6 +70,10 @@ public sealed partial class KubeProxy : IAsyncDisposable
     private long _appliedGeneration = -1;
     private DateTimeOffset _lastUpdated;
     private DateTimeOffset? _queuedSince;
+
+    // Owned by the sync loop: upstream's needFullSync and lastFullSync.
+    private bool _needFullSync = true;
+    private long _lastFullSync;
 
     public KubeProxy(IListWatchFactory listWatches, IProxyBackend backend, KubeProxyOptions options, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -113,6 +119,15 @@ public sealed partial class KubeProxy : IAsyncDisposable
     public Uri? MetricsUrl => _metricsServing?.Url;
 
     public SyncRunner Runner => _runner;
+
+    /// <summary>Upstream's <c>proxyutil.FullSyncPeriod</c>: a backend with partial syncs still rewrites everything this often.</summary>
+    public static TimeSpan FullSyncPeriod { get; } = TimeSpan.FromHours(1);
+
+    /// <summary>Syncs applied so far that rewrote everything, and that wrote only the changed Services.</summary>
+    public (long Full, long Partial) SyncCounts => (Interlocked.Read(ref _fullSyncs), Interlocked.Read(ref _partialSyncs));
+
+    private long _fullSyncs;
+    private long _partialSyncs;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -221,24 +236,53 @@ public sealed partial class KubeProxy : IAsyncDisposable
         }
 
         var start = Stopwatch.GetTimestamp();
-        var generation = Tracker.Generation;
-        var snapshot = Tracker.Snapshot();
-        _ = Tracker.TakeChanged();
-        var rules = _backend.Render(snapshot, _node);
+        var (generation, snapshot, changed) = Tracker.SnapshotAndTakeChanged();
+        var full = true;
         try
         {
-            await _backend.ApplyAsync(rules, cancellationToken).ConfigureAwait(false);
+            if (_backend is IPartialSyncBackend partial)
+            {
+                // Upstream's doFullSync: the first sync, the one after a failure, and one an hour; the rest write only
+                // the Services the trackers reported since the last sync (a failed sync's changes are covered by the
+                // full sync that follows it).
+                var wantFull = _needFullSync || _time.GetElapsedTime(_lastFullSync) >= FullSyncPeriod;
+                var sync = partial.Prepare(snapshot, _node, wantFull ? null : changed);
+                full = sync.Full;
+                await partial.ApplyAsync(sync, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _backend.ApplyAsync(_backend.Render(snapshot, _node), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is ProxyApplyException or IOException or System.ComponentModel.Win32Exception)
         {
-            Metrics.Synced(Stopwatch.GetElapsedTime(start), applied: false, _time.GetUtcNow());
+            _needFullSync = true;
+            Metrics.Synced(Stopwatch.GetElapsedTime(start), applied: false, _time.GetUtcNow(), full);
             Log.ApplyFailed(_logger, _backend.Mode, _options.SyncPeriod.TotalSeconds, e);
             return false;
+        }
+        catch
+        {
+            // Cancelled, or a fault the runner counts: what the kernel holds is not known for certain.
+            _needFullSync = true;
+            throw;
+        }
+
+        if (full)
+        {
+            _needFullSync = false;
+            _lastFullSync = _time.GetTimestamp();
+            Interlocked.Increment(ref _fullSyncs);
+        }
+        else
+        {
+            Interlocked.Increment(ref _partialSyncs);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start);
         var now = _time.GetUtcNow();
-        Metrics.Synced(elapsed, applied: true, now);
+        Metrics.Synced(elapsed, applied: true, now, full);
         lock (_stop)
         {
             _lastUpdated = now;
@@ -247,7 +291,7 @@ public sealed partial class KubeProxy : IAsyncDisposable
 
         Interlocked.Exchange(ref _appliedGeneration, generation);
         var milliseconds = elapsed.TotalMilliseconds;
-        Log.Synced(_logger, _backend.Mode, snapshot.Services.Count, milliseconds);
+        Log.Synced(_logger, _backend.Mode, full ? "full" : "partial", snapshot.Services.Count, changed.Count, milliseconds);
         Applied?.Invoke(generation);
         return true;
     }
@@ -298,8 +342,8 @@ public sealed partial class KubeProxy : IAsyncDisposable
         [LoggerMessage(Level = LogLevel.Information, Message = "caches synced ({Ports} service ports): writing rules")]
         public static partial void CachesSynced(ILogger logger, int ports);
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "{Mode} rules synced: {Ports} service ports in {Milliseconds:F1} ms")]
-        public static partial void Synced(ILogger logger, string mode, int ports, double milliseconds);
+        [LoggerMessage(Level = LogLevel.Debug, Message = "{Mode} rules synced ({Kind}): {Ports} service ports, {Changed} services changed, in {Milliseconds:F1} ms")]
+        public static partial void Synced(ILogger logger, string mode, string kind, int ports, int changed, double milliseconds);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "applying the {Mode} rules failed; retrying at the next change or in {Seconds}s")]
         public static partial void ApplyFailed(ILogger logger, string mode, double seconds, Exception exception);

@@ -6,6 +6,8 @@ namespace Kubesharp.Proxy.Proxier;
 public sealed class ProxyMetrics
 {
     private readonly Histogram _syncDuration;
+    private readonly Histogram _fullSyncDuration;
+    private readonly Histogram _partialSyncDuration;
     private readonly Gauge _lastSync;
     private readonly Gauge _lastQueued;
     private readonly Counter _restoreFailures;
@@ -18,6 +20,14 @@ public sealed class ProxyMetrics
             "kubeproxy_sync_proxy_rules_duration_seconds",
             "SyncProxyRules latency in seconds",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
+        _fullSyncDuration = factory.CreateHistogram(
+            "kubeproxy_sync_full_proxy_rules_duration_seconds",
+            "SyncProxyRules latency in seconds for full resyncs",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
+        _partialSyncDuration = factory.CreateHistogram(
+            "kubeproxy_sync_partial_proxy_rules_duration_seconds",
+            "SyncProxyRules latency in seconds for partial resyncs",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
         _lastSync = factory.CreateGauge("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "The last time proxy rules were successfully synced");
         _lastQueued = factory.CreateGauge("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "The last time a sync of proxy rules was queued");
         _restoreFailures = factory.CreateCounter("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "Cumulative proxy iptables restore failures");
@@ -27,10 +37,11 @@ public sealed class ProxyMetrics
 
     public void Queued(DateTimeOffset now) => _lastQueued.Set(now.ToUnixTimeMilliseconds() / 1000.0);
 
-    /// <summary>A sync ended (applied or failed) after <paramref name="elapsed"/>.</summary>
-    public void Synced(TimeSpan elapsed, bool applied, DateTimeOffset now)
+    /// <summary>A sync ended (applied or failed) after <paramref name="elapsed"/>; <paramref name="full"/> says which kind it was.</summary>
+    public void Synced(TimeSpan elapsed, bool applied, DateTimeOffset now, bool full = true)
     {
         _syncDuration.Observe(elapsed.TotalSeconds);
+        (full ? _fullSyncDuration : _partialSyncDuration).Observe(elapsed.TotalSeconds);
         if (applied)
         {
             _lastSync.Set(now.ToUnixTimeMilliseconds() / 1000.0);

@@ -73,6 +73,21 @@ public sealed class ProxyStateTracker(string nodeName)
         }
     }
 
+    /// <summary>
+    /// In one step: the generation, the snapshot, and the Services (namespace, name) changed since the last
+    /// <see cref="TakeChanged"/> or <see cref="SnapshotAndTakeChanged"/>, which are forgotten. One step, so that no
+    /// change falls between a snapshot and the changed set a partial sync renders from it.
+    /// </summary>
+    public (long Generation, ProxySnapshot Snapshot, IReadOnlySet<(string Namespace, string Name)> Changed) SnapshotAndTakeChanged()
+    {
+        lock (_lock)
+        {
+            var generation = _generation;
+            var snapshot = Snapshot();
+            return (generation, snapshot, TakeChanged());
+        }
+    }
+
     /// <summary>The Services (namespace, name) changed since the last call, and forgets them (for partial syncs and logs).</summary>
     public IReadOnlySet<(string Namespace, string Name)> TakeChanged()
     {

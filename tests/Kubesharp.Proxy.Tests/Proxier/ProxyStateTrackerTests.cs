@@ -42,6 +42,30 @@ public sealed class ProxyStateTrackerTests
         Assert.Empty(t.Snapshot().Services);
     }
 
+    /// <summary>What a partial sync renders from: the changed Services since the last take, and unchanged ports' records reused.</summary>
+    [Fact]
+    public void SnapshotAndTakeChangedNamesTheChangedServicesOnce()
+    {
+        var t = new ProxyStateTracker("node-a");
+        Assert.True(t.UpdateService(Service("web", "10.43.0.20")));
+        Assert.True(t.UpdateService(Service("api", "10.43.0.21")));
+        var (generation, first, changed) = t.SnapshotAndTakeChanged();
+        Assert.Equal(2, generation);
+        Assert.Equal(2, first.Services.Count);
+        Assert.Equal([("default", "api"), ("default", "web")], changed.Order());
+
+        Assert.True(t.UpdateEndpointSlice(Slice("web", "web-1", ("10.42.1.5", "node-b", true))));
+        var (_, second, again) = t.SnapshotAndTakeChanged();
+        Assert.Equal([("default", "web")], again);
+        // The unchanged Service's port is the same record: a partial sync compares it by reference.
+        Assert.Same(first.Services[0], second.Services[0]);
+        Assert.NotSame(first.Services[1], second.Services[1]);
+
+        Assert.True(t.DeleteService(Service("api", "10.43.0.21")));
+        Assert.Equal([("default", "api")], t.SnapshotAndTakeChanged().Changed);
+        Assert.Empty(t.SnapshotAndTakeChanged().Changed);
+    }
+
     [Fact]
     public void SameObjectAgainIsNoChangeAndDeletionsRemove()
     {

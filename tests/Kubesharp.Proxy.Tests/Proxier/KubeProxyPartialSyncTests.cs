@@ -1,0 +1,97 @@
+using k8s;
+using k8s.Models;
+using Kubesharp.ApiServer.Hosting;
+using Kubesharp.Proxy.Nftables;
+using Kubesharp.Proxy.Proxier;
+using Kubesharp.Proxy.Tests.Nftables;
+using Kubesharp.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kubesharp.Proxy.Tests.Proxier;
+
+/// <summary>
+/// kube-proxy in nftables mode against a real API server (in process) and a real table in a network namespace (root;
+/// skipped visibly otherwise): the first sync is full, the syncs that follow changes are partial, and the table they
+/// leave is the one a full sync of the same state writes.
+/// </summary>
+public sealed class KubeProxyPartialSyncTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [SkippableFact]
+    public async Task FirstSyncFullThenPartialSyncsThatMatchAFullOne()
+    {
+        using var ns = NetworkNamespace.Create();
+        Skip.If(ns is null, NetworkNamespace.SkipReason);
+        using var cts = new CancellationTokenSource(Bound);
+        var dir = Directory.CreateTempSubdirectory("kubesharp-proxy-partial-").FullName;
+        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+        var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0, RequireServiceAccounts = false }, store, NullLoggerFactory.Instance);
+        await host.StartAsync(cts.Token);
+        try
+        {
+            using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath));
+            foreach (var (name, ip) in new[] { ("alpha", "10.43.9.1"), ("beta", "10.43.9.2") })
+            {
+                await client.CoreV1.CreateNamespacedServiceAsync(
+                    new V1Service { Metadata = new() { Name = name }, Spec = new() { ClusterIP = ip, Ports = [new() { Name = "http", Port = 80, TargetPort = 8080 }] } },
+                    "default",
+                    cancellationToken: cts.Token);
+                await client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(name, "10.42.5.1", "10.42.5.2"), "default", cancellationToken: cts.Token);
+            }
+
+            var backend = new NftablesBackend(ns.Tool);
+            var options = new KubeProxyOptions { NodeName = "node-a", HealthzPort = 0, MetricsPort = 0, MinSyncPeriod = TimeSpan.FromMilliseconds(100) };
+            await using var proxy = new KubeProxy(client, backend, options, NullLoggerFactory.Instance);
+            await proxy.StartAsync(cts.Token);
+            await UntilAsync(() => proxy.SyncCounts.Full == 1 && Contains(ns, "10.43.9.2 . 80 . 1 : 10.42.5.2 . 8080"), cts.Token);
+
+            // A third endpoint for alpha (it moves to the 3-endpoint shared chain), beta deleted.
+            var alpha = await client.DiscoveryV1.ReadNamespacedEndpointSliceAsync("alpha-1", "default", cancellationToken: cts.Token);
+            var next = Slice("alpha", "10.42.5.1", "10.42.5.2", "10.42.5.3");
+            next.Metadata.ResourceVersion = alpha.Metadata.ResourceVersion;
+            await client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(next, "alpha-1", "default", cancellationToken: cts.Token);
+            await client.CoreV1.DeleteNamespacedServiceAsync("beta", "default", cancellationToken: cts.Token);
+            await UntilAsync(() => Contains(ns, "10.43.9.1 . 80 . 2 : 10.42.5.3 . 8080") && !Contains(ns, "10.43.9.2 . 80"), cts.Token);
+
+            Assert.Equal(1, proxy.SyncCounts.Full);
+            Assert.True(proxy.SyncCounts.Partial >= 1);
+            using var metrics = new MemoryStream();
+            await proxy.Metrics.WriteAsync(metrics, cts.Token);
+            var text = System.Text.Encoding.UTF8.GetString(metrics.ToArray());
+            Assert.Contains("kubeproxy_sync_full_proxy_rules_duration_seconds_count 1", text, StringComparison.Ordinal);
+            Assert.Contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_count", text, StringComparison.Ordinal);
+            using var fullNs = NetworkNamespace.Create()!;
+            var reference = new NftablesBackend(fullNs.Tool);
+            await reference.ApplyAsync(reference.Render(proxy.Tracker.Snapshot(), new() { NodeName = "node-a" }), cts.Token);
+            Assert.Equal(NftablesPartialSyncTests.Table(fullNs), NftablesPartialSyncTests.Table(ns));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static V1EndpointSlice Slice(string service, params string[] ips) => new()
+    {
+        Metadata = new() { Name = service + "-1", Labels = new Dictionary<string, string> { [ProxyStateTracker.ServiceNameLabel] = service } },
+        AddressType = "IPv4",
+        Ports = [new() { Name = "http", Port = 8080, Protocol = "TCP" }],
+        Endpoints = [.. ips.Select(ip => new V1Endpoint { Addresses = [ip], Conditions = new() { Ready = true }, NodeName = "node-b" })],
+    };
+
+    private static bool Contains(NetworkNamespace ns, string text)
+    {
+        var listing = ns.Exec("nft", "list", "map", "ip", "kube-proxy", "fast-endpoints-tcp");
+        return listing.ExitCode == 0 && listing.Stdout.Contains(text, StringComparison.Ordinal);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+}
