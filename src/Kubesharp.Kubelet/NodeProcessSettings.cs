@@ -85,8 +85,30 @@ public static partial class NodeProcessSettings
         }
 
         var argv = Arguments(path, Assembly.GetEntryAssembly()?.Location, args);
+        RemoveDiagnosticSockets(Path.GetTempPath(), System.Environment.ProcessId);
         _ = Execve(path, [.. argv, null], [.. environment, null]);
         return $"could not re-execute {path} with the node's runtime settings: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
+    }
+
+    /// <summary>
+    /// Removes this process's diagnostic server sockets (<c>dotnet-diagnostic-PID-STARTTIME-socket</c> in the temporary
+    /// directory). The re-executed runtime has the same PID and start time, so it finds that path taken and runs
+    /// without a diagnostic server: <c>dotnet-counters</c>, <c>dotnet-trace</c> and <c>dotnet-dump</c> then get
+    /// "connection refused". Removing the path lets it bind its own; the old listener goes away with the exec.
+    /// </summary>
+    internal static void RemoveDiagnosticSockets(string directory, int pid)
+    {
+        try
+        {
+            foreach (var socket in Directory.EnumerateFiles(directory, $"dotnet-diagnostic-{pid}-*-socket"))
+            {
+                File.Delete(socket);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only the diagnostic tools lose: the process itself runs the same.
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
