@@ -12,6 +12,7 @@ public sealed class NodeProcessSettingsTests
         Assert.NotNull(environment);
         Assert.Contains("PATH=/usr/bin", environment);
         Assert.Contains("DOTNET_TieredPGO=0", environment);
+        Assert.Contains("MALLOC_ARENA_MAX=1", environment);
         Assert.Contains("DOTNET_gcConcurrent=1", environment);
         Assert.DoesNotContain("DOTNET_gcConcurrent=0", environment);
         Assert.Contains($"{NodeProcessSettings.Marker}=1", environment);
