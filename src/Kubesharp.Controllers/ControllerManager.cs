@@ -1,5 +1,6 @@
 using System.Net;
 using k8s;
+using Kubesharp.Client;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Controllers;
 using Kubesharp.Client.Events;
@@ -79,7 +80,7 @@ public sealed partial class ControllerManager : IAsyncDisposable
 
     /// <summary>Reads <paramref name="kubeconfigPath"/> (its current context) and builds a manager on it.</summary>
     public static ControllerManager FromKubeconfig(string kubeconfigPath, ControllerManagerOptions options, ILoggerFactory loggers, TimeProvider? time = null) =>
-        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath), options, loggers, time);
+        new(Kubeconfig.Build(kubeconfigPath), options, loggers, time);
 
     public IReadOnlyList<ControllerDescriptor> Enabled { get; }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using Kubesharp.Client;
 using Kubesharp.Client.Cache;
 using Kubesharp.Dns.Registration;
 using Kubesharp.Dns.Server;
@@ -48,7 +49,7 @@ public sealed partial class DnsServer : IAsyncDisposable
     }
 
     public static DnsServer FromKubeconfig(string path, DnsServerOptions options, ILoggerFactory loggers) =>
-        new(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)), options, loggers, ownsClient: true);
+        new(new Kubernetes(Kubeconfig.Build(path)), options, loggers, ownsClient: true);
 
     public ClusterZone Zone { get; }
 

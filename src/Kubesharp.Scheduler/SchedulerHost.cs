@@ -1,4 +1,5 @@
 using k8s;
+using Kubesharp.Client;
 using Kubesharp.Client.Cache;
 using Kubesharp.Client.Events;
 using Kubesharp.Client.LeaderElection;
@@ -52,7 +53,7 @@ public sealed partial class SchedulerHost(Kubernetes client, SchedulerHostOption
     public int Terms => Volatile.Read(ref _terms);
 
     public static SchedulerHost FromKubeconfig(string path, SchedulerHostOptions options, ILoggerFactory loggers) =>
-        new(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path)), options, loggers);
+        new(new Kubernetes(Kubeconfig.Build(path)), options, loggers);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -7,8 +7,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Autorest;
-using k8s.KubeConfigModels;
 using k8s.Models;
+using Kubesharp.Client;
 using Kubesharp.Kubelet.Server;
 
 namespace Kubesharp.Kubelet.Bootstrap;
@@ -99,7 +99,7 @@ public static partial class TlsBootstrap
 
         try
         {
-            var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(path));
+            var config = Kubeconfig.Load(path);
             var context = config.Contexts?.FirstOrDefault(c => c.Name == config.CurrentContext)?.ContextDetails;
             var cluster = config.Clusters?.FirstOrDefault(c => c.Name == context?.Cluster)?.ClusterEndpoint;
             var user = config.Users?.FirstOrDefault(u => u.Name == context?.User)?.UserCredentials;
@@ -179,7 +179,7 @@ public static partial class TlsBootstrap
         var ca = new X509Certificate2Collection();
         try
         {
-            var config = KubernetesYaml.Deserialize<K8SConfiguration>(kubeconfig);
+            var config = Kubeconfig.Parse(kubeconfig);
             var data64 = config.Clusters?.FirstOrDefault()?.ClusterEndpoint?.CertificateAuthorityData
                 ?? throw new TlsBootstrapException("the cluster-info kubeconfig has no certificate-authority-data");
             ca.ImportFromPem(Encoding.ASCII.GetString(Convert.FromBase64String(data64)));

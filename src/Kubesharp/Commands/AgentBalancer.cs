@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using k8s;
 using k8s.Exceptions;
+using Kubesharp.Client;
 using Kubesharp.Client.Balancer;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +30,7 @@ internal static class AgentBalancer
     {
         try
         {
-            return ServerAddress.Parse(KubernetesClientConfiguration.BuildConfigFromConfigFile(path).Host);
+            return ServerAddress.Parse(Kubeconfig.Build(path).Host);
         }
         catch (Exception e) when (e is KubeConfigException or IOException or ArgumentException or FormatException)
         {

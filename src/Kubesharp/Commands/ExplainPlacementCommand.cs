@@ -3,6 +3,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Exceptions;
 using k8s.Models;
+using Kubesharp.Client;
 using Kubesharp.Scheduler;
 using Kubesharp.Scheduler.Configuration;
 using Kubesharp.Scheduler.Explain;
@@ -42,7 +43,7 @@ internal static class ExplainPlacementCommand
         try
         {
             var configuration = configFile is null ? SchedulerConfiguration.Default() : SchedulerConfigurationLoader.LoadFile(configFile);
-            var config = kubeconfig is null ? KubernetesClientConfiguration.BuildDefaultConfig() : KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            var config = kubeconfig is null ? KubernetesClientConfiguration.BuildDefaultConfig() : Kubeconfig.Build(kubeconfig);
             using var client = new Kubernetes(config);
             var pod = await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
             var schedulerName = pod.Spec?.SchedulerName ?? DefaultProfiles.SchedulerName;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using k8s;
 using k8s.Exceptions;
+using Kubesharp.Client;
 using Kubesharp.Client.Balancer;
 using Kubesharp.Kubelet;
 using Kubesharp.Kubelet.Bootstrap;
@@ -235,7 +236,7 @@ internal static class KubeletCommand
         KubernetesClientConfiguration config;
         try
         {
-            config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            config = Kubeconfig.Build(kubeconfig);
             if (server is not null)
             {
                 config.Host = server;

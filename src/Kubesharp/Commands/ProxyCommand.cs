@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using k8s;
 using k8s.Exceptions;
+using Kubesharp.Client;
 using Kubesharp.Proxy.Model;
 using Kubesharp.Proxy.Proxier;
 using Microsoft.Extensions.Logging;
@@ -55,7 +56,7 @@ internal static class ProxyCommand
             Kubernetes client;
             try
             {
-                client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+                client = new Kubernetes(Kubeconfig.Build(path));
             }
             catch (Exception e) when (e is KubeConfigException or IOException or ArgumentException)
             {

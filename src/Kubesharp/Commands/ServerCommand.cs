@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kubesharp.ApiServer.Hosting;
+using Kubesharp.Client;
 using Kubesharp.Controllers;
 using Kubesharp.Controllers.CertificateSigning;
 using Kubesharp.Controllers.Tokens;
@@ -349,7 +350,7 @@ internal static class ServerCommand
                 // The server's own node, with its own identity (system:node:NAME), through the API like any kubelet.
                 var kubeconfig = Path.Combine(dataDir, "kubelet.kubeconfig");
                 server.Pki!.WriteKubeconfig(kubeconfig, url, server.Pki.LoadOrIssueClient("kubelet", $"system:node:{agent.NodeName}", ["system:nodes"]), "kubelet");
-                var kubeletConfig = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+                var kubeletConfig = Kubeconfig.Build(kubeconfig);
                 kubeletClient = new k8s.Kubernetes(kubeletConfig);
                 if (!File.Exists(agent.Socket))
                 {

@@ -12,6 +12,7 @@ public sealed class NodeProcessSettingsTests
         Assert.NotNull(environment);
         Assert.Contains("PATH=/usr/bin", environment);
         Assert.Contains("DOTNET_TieredPGO=0", environment);
+        Assert.Contains("MALLOC_ARENA_MAX=1", environment);
         Assert.Contains("DOTNET_gcConcurrent=1", environment);
         Assert.DoesNotContain("DOTNET_gcConcurrent=0", environment);
         Assert.Contains($"{NodeProcessSettings.Marker}=1", environment);
@@ -29,5 +30,27 @@ public sealed class NodeProcessSettingsTests
     {
         Assert.Equal(["/opt/ks/kubesharp", "agent", "--node-name", "n1"], NodeProcessSettings.Arguments("/opt/ks/kubesharp", "/opt/ks/kubesharp.dll", ["agent", "--node-name", "n1"]));
         Assert.Equal(["/usr/share/dotnet/dotnet", "/opt/ks/kubesharp.dll", "kubelet"], NodeProcessSettings.Arguments("/usr/share/dotnet/dotnet", "/opt/ks/kubesharp.dll", ["kubelet"]));
+    }
+
+    [Fact]
+    public void Only_this_process_s_diagnostic_sockets_are_removed_before_it_runs_again()
+    {
+        var dir = Directory.CreateTempSubdirectory("diag-sockets-").FullName;
+        try
+        {
+            string[] names = ["dotnet-diagnostic-123-456-socket", "dotnet-diagnostic-1234-456-socket", "dotnet-diagnostic-12-456-socket", "other-123-socket"];
+            foreach (var name in names)
+            {
+                File.WriteAllText(Path.Combine(dir, name), "");
+            }
+
+            NodeProcessSettings.RemoveDiagnosticSockets(dir, 123);
+
+            Assert.Equal(names[1..].Order(StringComparer.Ordinal), Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
