@@ -12,7 +12,7 @@ namespace Kubesharp.Client;
 /// the package's <c>KubernetesYaml</c>: its static initialiser loads every type of the KubernetesClient assembly
 /// (<c>GetTypes()</c>, about 6,000 with the async state machines of every API operation) and reflects over every
 /// property of every model three times to build YAML attribute overrides. In the agent that was about 5,000 loaded
-/// types, 5 MB of live heap and 13-17 MB of resident memory for a file of twenty lines (docs/adr/0019). The file is
+/// types, 5 MB of live heap and 13-17 MB of resident memory for a file of twenty lines (docs/adr/0021). The file is
 /// read into YAML nodes and mapped by hand, which needs no reflection (so it also works when the binary is compiled
 /// ahead of time). Fields the package reads and this does not: <c>extensions</c> and <c>preferences</c> (the client
 /// ignores both). Thread-safe.

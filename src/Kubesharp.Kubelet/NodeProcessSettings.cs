@@ -23,7 +23,7 @@ public static partial class NodeProcessSettings
     /// <item><c>DOTNET_TieredPGO=0</c>: no instrumented tier and its profile data.</item>
     /// <item><c>MALLOC_ARENA_MAX=1</c> (glibc, read at process start like the others): one malloc arena instead of up to
     /// eight per core for the runtime's and OpenSSL's native allocations; 7 MB less resident on an idle agent
-    /// (136 -> 129 MB, docs/adr/0019). The native allocations are few and off the hot paths; two arenas saved nothing.</item>
+    /// (136 -> 129 MB, docs/adr/0021). The native allocations are few and off the hot paths; two arenas saved nothing.</item>
     /// </list>
     /// W^X (<c>DOTNET_EnableWriteXorExecute=0</c>) is left on: turning it off moves the 35 MB of its shared-memory
     /// mapping to anonymous memory one for one (the mapping holds the JIT's code and stubs, it is not a double count),
