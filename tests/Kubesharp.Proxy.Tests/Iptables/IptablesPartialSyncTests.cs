@@ -81,6 +81,24 @@ public sealed class IptablesPartialSyncTests
         Assert.True(backend.Prepare(NftablesPartialSyncTests.Initial, IptNode, new HashSet<(string, string)> { ("default", "web") }).Full);
     }
 
+    [Fact]
+    public void APartialSyncIsFullWhenTheLargeClusterModeFlips()
+    {
+        // Every Service's per-endpoint comments change with the mode: only a full sync leaves what a full sync writes.
+        var backend = new IptablesBackend(new RuleTool());
+        var small = (IptablesSync)backend.Prepare(NftablesPartialSyncTests.Initial, IptNode, null);
+        Assert.False(small.State.LargeCluster);
+        var many = Enumerable.Range(0, IptablesRenderer.LargeClusterEndpointsThreshold).Select(i => Ep($"10.44.{i / 250}.{i % 250}")).ToArray();
+        var big = new ProxySnapshot([.. NftablesPartialSyncTests.Initial.Services, new ServicePortEndpoints(Svc("zz", "big", "10.43.0.99"), many)]);
+        var flipped = (IptablesSync)backend.PrepareOn(small.State, big, IptNode, new HashSet<(string, string)> { ("zz", "big") });
+        Assert.True(flipped.Full);
+        Assert.True(flipped.State.LargeCluster);
+        Assert.Equal(backend.Render(big, IptNode), flipped.Rules);
+
+        var unchanged = backend.PrepareOn(flipped.State, big, IptNode, new HashSet<(string, string)> { ("default", "web") });
+        Assert.False(unchanged.Full);
+    }
+
     [SkippableFact]
     public async Task PartialSyncsLeaveTheTablesAFullSyncWrites()
     {
