@@ -118,19 +118,23 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
                 throw new InvalidOperationException("IptablesBackend: a partial sync must be applied on the state it was prepared on");
             }
 
-            _state = null;
-            _serviceChains = null;
-            await RestoreAsync(prepared.Rules, cancellationToken).ConfigureAwait(false);
-            _serviceChains = prepared.State.Chains;
-            _state = prepared.State;
-            await CheckJumpsAsync(firstOrRecovering: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not InvalidOperationException)
-        {
-            _state = null;
-            _serviceChains = null;
-            _jumpsCheckedAt = -1;
-            throw;
+            try
+            {
+                _state = null;
+                _serviceChains = null;
+                await RestoreAsync(prepared.Rules, cancellationToken).ConfigureAwait(false);
+                _serviceChains = prepared.State.Chains;
+                _state = prepared.State;
+                await CheckJumpsAsync(firstOrRecovering: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // What the kernel holds is not known for certain: the next sync is full and lists the chains again.
+                _state = null;
+                _serviceChains = null;
+                _jumpsCheckedAt = -1;
+                throw;
+            }
         }
         finally
         {
@@ -184,7 +188,6 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
 
     private async Task CheckJumpsAsync(bool firstOrRecovering, CancellationToken cancellationToken)
     {
-
         // After the restore: every chain a jump points to exists now.
         if (firstOrRecovering || _jumpsCheckedAt < 0 || Stopwatch.GetElapsedTime(_jumpsCheckedAt) >= JumpCheckInterval)
         {
