@@ -2,7 +2,7 @@
 # make bench-proxy: kube-proxy's full sync (render + apply, with the render / rule tool split) of 1,000 and 10,000
 # Services with 10 endpoints each, and the time from an EndpointSlice change to the rules applied (p99 over CHANGES
 # changes, through an in-process API server, informers and the sync runner at upstream's 1 s minimum interval, with
-# CHANGE_SERVICES Services of 10 endpoints: by default LARGE in nftables mode, 100 in iptables mode; once at a steady
+# CHANGE_SERVICES Services of 10 endpoints: by default LARGE in nftables mode, 1,000 (or LARGE if smaller) in iptables mode; once at a steady
 # one change per second, the headline, and once back to back), inside a network namespace it creates and deletes
 # (root); then the cluster DNS server's answered queries per second over UDP on loopback (10,000 services), with
 # dnsperf as the load generator (and in-process clients as a baseline).

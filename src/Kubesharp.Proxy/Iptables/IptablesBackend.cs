@@ -6,15 +6,25 @@ namespace Kubesharp.Proxy.Iptables;
 
 /// <summary>
 /// The iptables proxy mode (upstream's pkg/proxy/iptables, IPv4): <see cref="Render"/> writes the whole ruleset of
-/// KUBE-* chains; <see cref="ApplyAsync"/> loads it in one <c>iptables-restore --noflush --counters</c> (other
-/// programs' chains and rules are left alone), deletes the per-service and per-endpoint chains no longer rendered,
-/// and keeps the jump rules from the built-in chains (PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD) in place.
+/// KUBE-* chains; <see cref="ApplyAsync(string, CancellationToken)"/> loads it in one
+/// <c>iptables-restore --noflush --counters</c> (other programs' chains and rules are left alone), deletes the
+/// per-service and per-endpoint chains no longer rendered, and keeps the jump rules from the built-in chains
+/// (PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD) in place.
 /// <para>
-/// Not thread-safe: one sync loop calls <see cref="ApplyAsync"/> at a time. After a failed apply the next one starts
-/// from what the kernel has (it lists the chains again and re-checks the jump rules).
+/// Partial syncs (<see cref="IPartialSyncBackend"/>, upstream's <c>MinimizeIPTablesRestore</c>): <see cref="Prepare"/>
+/// leaves the KUBE-SVC/SVL/EXT/SEP chains of unchanged Services out of the restore input (with --noflush the kernel
+/// keeps them as they are) and writes every top-level chain, the changed Services' own chains and the flush and
+/// <c>-X</c> of the chains no Service uses any more, in one restore. The cost of an iptables-nft restore with
+/// --noflush grows with (rules written) x (chains in the table), so this is what keeps a change cheap
+/// (docs/flows/services-proxy.md, ADR 0020).
+/// </para>
+/// <para>
+/// Not thread-safe: one sync loop applies at a time (an overlapping apply throws <see cref="InvalidOperationException"/>).
+/// After a failed apply the next one is full and starts from what the kernel has (it lists the chains again and
+/// re-checks the jump rules).
 /// </para>
 /// </summary>
-public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? options = null) : IProxyBackend
+public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? options = null) : IPartialSyncBackend
 {
     /// <summary>How often the jump rules are checked again once in place (upstream notices a flushed table through its canary chain every sync period).</summary>
     public static readonly TimeSpan JumpCheckInterval = TimeSpan.FromSeconds(30);
@@ -45,6 +55,10 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
     private readonly IptablesRenderOptions _options = options ?? new();
     private HashSet<string>? _serviceChains;
     private long _jumpsCheckedAt = -1;
+    private int _busy;
+
+    /// <summary>What the last successful apply of a prepared sync wrote; null when unknown (then the next sync is full).</summary>
+    private IptablesState? _state;
 
     public string Mode => "iptables";
 
@@ -52,13 +66,94 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
 
     public string Render(ProxySnapshot snapshot, NodeProxyContext node) => IptablesRenderer.Render(snapshot, node, _options);
 
-    public async Task ApplyAsync(string rules, CancellationToken cancellationToken)
+    /// <summary>
+    /// Upstream's partial restore (<c>MinimizeIPTablesRestore</c>): when <paramref name="changedServices"/> is given and
+    /// the last prepared sync was applied for the same node and the same large-cluster mode, only those Services' own
+    /// chains are written, with every top-level chain and the deletion of the chains no Service uses any more.
+    /// </summary>
+    public ProxySync Prepare(ProxySnapshot snapshot, NodeProxyContext node, IReadOnlySet<(string Namespace, string Name)>? changedServices) =>
+        // Read by the one sync loop that also applies; a stale read only makes ApplyAsync refuse the sync.
+        PrepareOn(Volatile.Read(ref _state), snapshot, node, changedServices);
+
+    /// <summary><see cref="Prepare"/> on a given record of the last apply (null: none), without reading the backend's.</summary>
+    internal ProxySync PrepareOn(IptablesState? state, ProxySnapshot snapshot, NodeProxyContext node, IReadOnlySet<(string Namespace, string Name)>? changedServices)
     {
+        var partial = changedServices is not null && state is not null && state.Node == node;
+        var rules = IptablesRenderer.Render(snapshot, node, _options, partial ? changedServices : null, out var active, out var largeCluster);
+        if (partial && largeCluster != state!.LargeCluster)
+        {
+            // The per-endpoint comments of every Service change with the mode: only a full sync leaves what a full sync writes.
+            partial = false;
+            rules = IptablesRenderer.Render(snapshot, node, _options, null, out active, out largeCluster);
+        }
+
+        var next = new IptablesState(node, largeCluster, active);
+        if (!partial)
+        {
+            return new IptablesSync(rules, full: true, next, basis: null);
+        }
+
+        var stale = state!.Chains.Where(c => !active.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        return new IptablesSync(stale.Count == 0 ? rules : WithDeletions(rules, stale), full: false, next, state);
+    }
+
+    public async Task ApplyAsync(ProxySync sync, CancellationToken cancellationToken)
+    {
+        if (sync is not IptablesSync prepared)
+        {
+            throw new ArgumentException("not a sync this backend prepared", nameof(sync));
+        }
+
+        if (prepared.Full)
+        {
+            await ApplyFullAsync(prepared.Rules, prepared.State, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Enter();
+        try
+        {
+            if (!ReferenceEquals(_state, prepared.Basis))
+            {
+                throw new InvalidOperationException("IptablesBackend: a partial sync must be applied on the state it was prepared on");
+            }
+
+            try
+            {
+                _state = null;
+                _serviceChains = null;
+                await RestoreAsync(prepared.Rules, cancellationToken).ConfigureAwait(false);
+                _serviceChains = prepared.State.Chains;
+                _state = prepared.State;
+                await CheckJumpsAsync(firstOrRecovering: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // What the kernel holds is not known for certain: the next sync is full and lists the chains again.
+                _state = null;
+                _serviceChains = null;
+                _jumpsCheckedAt = -1;
+                throw;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Applies a whole rendered ruleset; leaves no record for a partial sync, so the next prepared sync is full.</summary>
+    public Task ApplyAsync(string rules, CancellationToken cancellationToken) => ApplyFullAsync(rules, null, cancellationToken);
+
+    private async Task ApplyFullAsync(string rules, IptablesState? state, CancellationToken cancellationToken)
+    {
+        Enter();
         var firstOrRecovering = _serviceChains is null;
         try
         {
+            _state = null;
             var existing = _serviceChains ?? await ListServiceChainsAsync(cancellationToken).ConfigureAwait(false);
-            var rendered = RenderedServiceChains(rules);
+            var rendered = state?.Chains ?? RenderedServiceChains(rules);
             var stale = new List<string>();
             foreach (var chain in existing)
             {
@@ -70,21 +165,42 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
 
             _serviceChains = null;
             var input = stale.Count == 0 ? rules : WithDeletions(rules, stale);
-            await RunCheckedAsync("iptables-restore", ["-w", "--noflush", "--counters"], input, cancellationToken).ConfigureAwait(false);
+            await RestoreAsync(input, cancellationToken).ConfigureAwait(false);
             _serviceChains = rendered;
-
-            // After the restore: every chain a jump points to exists now.
-            if (firstOrRecovering || _jumpsCheckedAt < 0 || Stopwatch.GetElapsedTime(_jumpsCheckedAt) >= JumpCheckInterval)
-            {
-                await EnsureJumpsAsync(cancellationToken).ConfigureAwait(false);
-                _jumpsCheckedAt = Stopwatch.GetTimestamp();
-            }
+            _state = state;
+            await CheckJumpsAsync(firstOrRecovering, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            _state = null;
             _serviceChains = null;
             _jumpsCheckedAt = -1;
             throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private Task RestoreAsync(string input, CancellationToken cancellationToken) =>
+        RunCheckedAsync("iptables-restore", ["-w", "--noflush", "--counters"], input, cancellationToken);
+
+    private async Task CheckJumpsAsync(bool firstOrRecovering, CancellationToken cancellationToken)
+    {
+        // After the restore: every chain a jump points to exists now.
+        if (firstOrRecovering || _jumpsCheckedAt < 0 || Stopwatch.GetElapsedTime(_jumpsCheckedAt) >= JumpCheckInterval)
+        {
+            await EnsureJumpsAsync(cancellationToken).ConfigureAwait(false);
+            _jumpsCheckedAt = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("IptablesBackend: applies must not overlap");
         }
     }
 
@@ -117,6 +233,7 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
         }
 
         _serviceChains = null;
+        _state = null;
         _jumpsCheckedAt = -1;
     }
 
@@ -256,4 +373,21 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
             ? [.. ExtraArgs, "-j", To]
             : [.. ExtraArgs, "-m", "comment", "--comment", Comment, "-j", To];
     }
+}
+
+/// <summary>What a prepared sync leaves applied: the node and large-cluster mode it was rendered for, and every per-service and per-endpoint nat chain.</summary>
+internal sealed record IptablesState(NodeProxyContext Node, bool LargeCluster, HashSet<string> Chains);
+
+/// <summary>A prepared iptables sync: the restore input, and the state it leaves when applied.</summary>
+internal sealed class IptablesSync(string rules, bool full, IptablesState state, IptablesState? basis) : ProxySync
+{
+    public override string Rules => rules;
+
+    public override bool Full => full;
+
+    /// <summary>The backend's record once this sync is applied.</summary>
+    public IptablesState State => state;
+
+    /// <summary>For a partial sync, the record it was prepared on (it must still be the backend's when applied).</summary>
+    public IptablesState? Basis => basis;
 }

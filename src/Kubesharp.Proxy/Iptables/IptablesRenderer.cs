@@ -28,7 +28,23 @@ internal static class IptablesRenderer
     /// <summary>Upstream's <c>largeClusterEndpointsThreshold</c>: above this many endpoints, per-endpoint comments are left out.</summary>
     public const int LargeClusterEndpointsThreshold = 1000;
 
-    public static string Render(ProxySnapshot snapshot, NodeProxyContext node, IptablesRenderOptions options)
+    public static string Render(ProxySnapshot snapshot, NodeProxyContext node, IptablesRenderOptions options) =>
+        Render(snapshot, node, options, null, out _, out _);
+
+    /// <summary>
+    /// The ruleset, or with <paramref name="onlyServices"/> upstream's partial restore input: every top-level chain
+    /// (filter, and nat KUBE-SERVICES, KUBE-NODEPORTS, KUBE-POSTROUTING, KUBE-MARK-MASQ) in full, but the
+    /// per-service and per-endpoint chains of those Services only. <paramref name="activeChains"/> gets the
+    /// per-service and per-endpoint chains of every Service, written or not (upstream's <c>activeNATChains</c>);
+    /// <paramref name="largeCluster"/> whether the per-endpoint comments were left out.
+    /// </summary>
+    public static string Render(
+        ProxySnapshot snapshot,
+        NodeProxyContext node,
+        IptablesRenderOptions options,
+        IReadOnlySet<(string Namespace, string Name)>? onlyServices,
+        out HashSet<string> activeChains,
+        out bool largeCluster)
     {
         var mark = "0x" + node.MasqueradeMark.ToString("x", CultureInfo.InvariantCulture);
         var markMatch = mark + "/" + mark;
@@ -67,11 +83,13 @@ internal static class IptablesRenderer
             totalEndpoints += s.Endpoints.Count;
         }
 
-        var largeCluster = totalEndpoints > LargeClusterEndpointsThreshold;
-        var writer = new ServiceWriter(node, filterRules, natChains, natRules, largeCluster);
+        largeCluster = totalEndpoints > LargeClusterEndpointsThreshold;
+        activeChains = new HashSet<string>(StringComparer.Ordinal);
+        var writer = new ServiceWriter(node, filterRules, natChains, natRules, largeCluster, activeChains);
         foreach (var s in snapshot.Services)
         {
-            writer.Write(s.Service, s.Endpoints);
+            var name = s.Service.Name;
+            writer.Write(s.Service, s.Endpoints, onlyServices is null || onlyServices.Contains((name.Namespace, name.Name)));
         }
 
         // The node port dispatch must stay the last rule of KUBE-SERVICES.
@@ -100,10 +118,22 @@ internal static class IptablesRenderer
     private static void ChainLine(StringBuilder sb, string chain) => sb.Append(':').Append(chain).Append(" - [0:0]\n");
 
     /// <summary>The rules of one Service port, in upstream's order.</summary>
-    private sealed class ServiceWriter(NodeProxyContext node, StringBuilder filterRules, StringBuilder natChains, StringBuilder natRules, bool largeCluster)
+    private sealed class ServiceWriter(NodeProxyContext node, StringBuilder filterRules, StringBuilder natChains, StringBuilder natRules, bool largeCluster, HashSet<string> activeChains)
     {
-        public void Write(ServicePortInfo svc, IReadOnlyList<EndpointInfo> endpoints)
+        // Where a skipped Service's own chains go (upstream's skippedNatChains/skippedNatRules): computed, then dropped.
+        private readonly StringBuilder _skippedChains = new();
+        private readonly StringBuilder _skippedRules = new();
+
+        // The current Service's own chains and their rules (set by Write): the nat table's, or the skipped ones.
+        private StringBuilder _chains = null!;
+        private StringBuilder _rules = null!;
+
+        public void Write(ServicePortInfo svc, IReadOnlyList<EndpointInfo> endpoints, bool writeOwnChains)
         {
+            _skippedChains.Clear();
+            _skippedRules.Clear();
+            _chains = writeOwnChains ? natChains : _skippedChains;
+            _rules = writeOwnChains ? natRules : _skippedRules;
             var protocol = svc.Protocol.ToLowerInvariant();
             var name = svc.Name.ToString();
             var port = svc.Port.ToString(CultureInfo.InvariantCulture);
@@ -239,24 +269,24 @@ internal static class IptablesRenderer
             {
                 if (node.MasqueradeAll)
                 {
-                    natRules.Append("-A ").Append(internalChain).Append(" -m comment --comment \"").Append(name).Append(" cluster IP\" ").Append(clusterIpMatch).Append(" -j KUBE-MARK-MASQ\n");
+                    _rules.Append("-A ").Append(internalChain).Append(" -m comment --comment \"").Append(name).Append(" cluster IP\" ").Append(clusterIpMatch).Append(" -j KUBE-MARK-MASQ\n");
                 }
                 else if (node.ClusterCidr is { } cidr)
                 {
                     // Off-cluster traffic to a cluster IP (a static route to the service range through some node) may
                     // leave this node again towards the endpoint, so it is masqueraded.
-                    natRules.Append("-A ").Append(internalChain).Append(" -m comment --comment \"").Append(name).Append(" cluster IP\" ").Append(clusterIpMatch)
+                    _rules.Append("-A ").Append(internalChain).Append(" -m comment --comment \"").Append(name).Append(" cluster IP\" ").Append(clusterIpMatch)
                         .Append(" ! -s ").Append(cidr).Append(" -j KUBE-MARK-MASQ\n");
                 }
             }
 
             if (usesExternalChain)
             {
-                ChainLine(natChains, externalChain);
+                ServiceChain(externalChain);
                 if (!svc.ExternalPolicyLocal)
                 {
                     // The endpoint may be on another node: masquerade so that the reply comes back through this one.
-                    natRules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"masquerade traffic for ").Append(name).Append(" external destinations\" -j KUBE-MARK-MASQ\n");
+                    _rules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"masquerade traffic for ").Append(name).Append(" external destinations\" -j KUBE-MARK-MASQ\n");
                 }
                 else
                 {
@@ -264,51 +294,51 @@ internal static class IptablesRenderer
                     {
                         // Pod traffic to an external address of the Service acts as if it went out to a load balancer and
                         // came back: subject to neither traffic policy.
-                        natRules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"pod traffic for ").Append(name).Append(" external destinations\" -s ").Append(cidr)
+                        _rules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"pod traffic for ").Append(name).Append(" external destinations\" -s ").Append(cidr)
                             .Append(" -j ").Append(clusterChain).Append('\n');
                     }
 
                     // The node itself has the external address as a local one, so it would be the source: masquerade.
-                    natRules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"masquerade LOCAL traffic for ").Append(name)
+                    _rules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"masquerade LOCAL traffic for ").Append(name)
                         .Append(" external destinations\" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ\n");
-                    natRules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"route LOCAL traffic for ").Append(name)
+                    _rules.Append("-A ").Append(externalChain).Append(" -m comment --comment \"route LOCAL traffic for ").Append(name)
                         .Append(" external destinations\" -m addrtype --src-type LOCAL -j ").Append(clusterChain).Append('\n');
                 }
 
                 if (hasExternalEndpoints)
                 {
-                    natRules.Append("-A ").Append(externalChain).Append(" -j ").Append(externalPolicyChain).Append('\n');
+                    _rules.Append("-A ").Append(externalChain).Append(" -j ").Append(externalPolicyChain).Append('\n');
                 }
             }
 
             if (usesClusterChain)
             {
-                ChainLine(natChains, clusterChain);
+                ServiceChain(clusterChain);
                 WriteServiceToEndpoints(svc, name, protocol, clusterChain, clusterEndpoints);
             }
 
             if (usesLocalChain)
             {
-                ChainLine(natChains, localChain);
+                ServiceChain(localChain);
                 WriteServiceToEndpoints(svc, name, protocol, localChain, localEndpoints);
             }
 
             foreach (var e in categorized.AllReachable)
             {
                 var chain = ChainNames.Endpoint(name, protocol, e.Address);
-                ChainLine(natChains, chain);
-                natRules.Append("-A ").Append(chain);
+                ServiceChain(chain);
+                _rules.Append("-A ").Append(chain);
                 AppendComment(name);
                 // Hairpin: an endpoint reaching its own Service must see the reply come back through the node.
-                natRules.Append(" -s ").Append(e.Ip).Append(" -j KUBE-MARK-MASQ\n");
-                natRules.Append("-A ").Append(chain);
+                _rules.Append(" -s ").Append(e.Ip).Append(" -j KUBE-MARK-MASQ\n");
+                _rules.Append("-A ").Append(chain);
                 AppendComment(name);
                 if (svc.StickyMaxAgeSeconds > 0)
                 {
-                    natRules.Append(" -m recent --name ").Append(chain).Append(" --set");
+                    _rules.Append(" -m recent --name ").Append(chain).Append(" --set");
                 }
 
-                natRules.Append(" -m ").Append(protocol).Append(" -p ").Append(protocol).Append(" -j DNAT --to-destination ").Append(e.Address).Append('\n');
+                _rules.Append(" -m ").Append(protocol).Append(" -p ").Append(protocol).Append(" -j DNAT --to-destination ").Append(e.Address).Append('\n');
             }
         }
 
@@ -320,25 +350,31 @@ internal static class IptablesRenderer
                 foreach (var e in endpoints)
                 {
                     var target = ChainNames.Endpoint(name, protocol, e.Address);
-                    natRules.Append("-A ").Append(chain);
+                    _rules.Append("-A ").Append(chain);
                     AppendComment($"\"{name} -> {e.Address}\"");
-                    natRules.Append(" -m recent --name ").Append(target).Append(" --rcheck --seconds ").Append(seconds).Append(" --reap -j ").Append(target).Append('\n');
+                    _rules.Append(" -m recent --name ").Append(target).Append(" --rcheck --seconds ").Append(seconds).Append(" --reap -j ").Append(target).Append('\n');
                 }
             }
 
             for (var i = 0; i < endpoints.Count; i++)
             {
                 var e = endpoints[i];
-                natRules.Append("-A ").Append(chain);
+                _rules.Append("-A ").Append(chain);
                 AppendComment($"\"{name} -> {e.Address}\"");
                 if (i < endpoints.Count - 1)
                 {
                     // 1/n, then 1/(n-1) of what is left, ...: each endpoint equally likely; the last rule always matches.
-                    natRules.Append(" -m statistic --mode random --probability ").Append(Probability(endpoints.Count - i));
+                    _rules.Append(" -m statistic --mode random --probability ").Append(Probability(endpoints.Count - i));
                 }
 
-                natRules.Append(" -j ").Append(ChainNames.Endpoint(name, protocol, e.Address)).Append('\n');
+                _rules.Append(" -j ").Append(ChainNames.Endpoint(name, protocol, e.Address)).Append('\n');
             }
+        }
+
+        private void ServiceChain(string chain)
+        {
+            activeChains.Add(chain);
+            ChainLine(_chains, chain);
         }
 
         /// <summary>Upstream drops these comments in large clusters: they can be 40% of the ruleset.</summary>
@@ -346,7 +382,7 @@ internal static class IptablesRenderer
         {
             if (!largeCluster)
             {
-                natRules.Append(" -m comment --comment ").Append(comment);
+                _rules.Append(" -m comment --comment ").Append(comment);
             }
         }
     }

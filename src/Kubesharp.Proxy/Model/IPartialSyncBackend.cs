@@ -1,7 +1,7 @@
 namespace Kubesharp.Proxy.Model;
 
 /// <summary>
-/// A proxy mode that can also write only what changed (upstream's partial sync; nftables here). The proxy decides
+/// A proxy mode that can also write only what changed (upstream's partial sync; both modes here). The proxy decides
 /// when a sync must be full (the first, after a failed apply, and periodically: see <c>KubeProxy</c>); the backend may
 /// still make a requested partial sync full when it does not know what it applied last.
 /// <para>

@@ -44,8 +44,8 @@ public sealed record KubeProxyOptions
 /// <summary>
 /// kube-proxy: informers on Services and EndpointSlices feed a <see cref="ProxyStateTracker"/>; every change asks the
 /// <see cref="SyncRunner"/> for a sync, which renders the whole ruleset of the current state with the
-/// <see cref="IProxyBackend"/> and applies it; a backend with partial syncs (<see cref="IPartialSyncBackend"/>,
-/// nftables) writes only the Services changed since the last sync, except for the first sync, the one after a failed
+/// <see cref="IProxyBackend"/> and applies it; a backend with partial syncs (<see cref="IPartialSyncBackend"/>:
+/// iptables and nftables) writes only the Services changed since the last sync, except for the first sync, the one after a failed
 /// apply and one every <see cref="FullSyncPeriod"/> (upstream's doFullSync). Nothing is written before both informers have synced (a half-filled
 /// cache would delete the rules of Services not listed yet). A failed apply is logged, counted and retried: at the
 /// next change or after the sync period; the proxy keeps running. Reaches cluster state only through the API.

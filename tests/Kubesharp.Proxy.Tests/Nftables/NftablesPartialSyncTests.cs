@@ -249,9 +249,9 @@ public sealed partial class NftablesPartialSyncTests
         print(run('web', '10.43.7.7') + '|' + run('other', '10.43.7.8'))
         """;
 
-    private static string Traffic(NetworkNamespace ns) => ns.Exec("python3", "-c", TrafficScript).ThrowIfFailed().Stdout.Trim();
+    internal static string Traffic(NetworkNamespace ns) => ns.Exec("python3", "-c", TrafficScript).ThrowIfFailed().Stdout.Trim();
 
-    private static bool HasPython()
+    internal static bool HasPython()
     {
         try
         {

@@ -1,18 +1,20 @@
 using k8s;
 using k8s.Models;
 using Kubesharp.ApiServer.Hosting;
+using Kubesharp.Proxy.Iptables;
 using Kubesharp.Proxy.Nftables;
 using Kubesharp.Proxy.Proxier;
 using Kubesharp.Proxy.Tests.Nftables;
 using Kubesharp.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using IptablesPartialSyncTests = Kubesharp.Proxy.Tests.Iptables.IptablesPartialSyncTests;
 
 namespace Kubesharp.Proxy.Tests.Proxier;
 
 /// <summary>
-/// kube-proxy in nftables mode against a real API server (in process) and a real table in a network namespace (root;
+/// kube-proxy in nftables and iptables mode against a real API server (in process) and a real table in a network namespace (root;
 /// skipped visibly otherwise): the first sync is full, the syncs that follow changes are partial, and the table they
-/// leave is the one a full sync of the same state writes.
+/// leave is the one a full sync of the same state writes (nftables: the table; iptables: nat and filter).
 /// </summary>
 public sealed class KubeProxyPartialSyncTests
 {
@@ -73,6 +75,57 @@ public sealed class KubeProxyPartialSyncTests
         }
     }
 
+    [SkippableFact]
+    public async Task IptablesFirstSyncFullThenPartialSyncsThatMatchAFullOne()
+    {
+        using var ns = NetworkNamespace.Create();
+        Skip.If(ns is null, NetworkNamespace.SkipReason);
+        using var cts = new CancellationTokenSource(Bound);
+        var dir = Directory.CreateTempSubdirectory("kubesharp-proxy-partial-").FullName;
+        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+        var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0, RequireServiceAccounts = false }, store, NullLoggerFactory.Instance);
+        await host.StartAsync(cts.Token);
+        try
+        {
+            using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath));
+            foreach (var (name, ip) in new[] { ("alpha", "10.43.9.1"), ("beta", "10.43.9.2") })
+            {
+                await client.CoreV1.CreateNamespacedServiceAsync(
+                    new V1Service { Metadata = new() { Name = name }, Spec = new() { ClusterIP = ip, Ports = [new() { Name = "http", Port = 80, TargetPort = 8080 }] } },
+                    "default",
+                    cancellationToken: cts.Token);
+                await client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(name, "10.42.5.1", "10.42.5.2"), "default", cancellationToken: cts.Token);
+            }
+
+            var backend = new IptablesBackend(ns.Tool);
+            var options = new KubeProxyOptions { NodeName = "node-a", HealthzPort = 0, MetricsPort = 0, MinSyncPeriod = TimeSpan.FromMilliseconds(100) };
+            await using var proxy = new KubeProxy(client, backend, options, NullLoggerFactory.Instance);
+            await proxy.StartAsync(cts.Token);
+            await UntilAsync(() => proxy.SyncCounts.Full == 1 && NatContains(ns, "beta:http cluster IP"), cts.Token);
+
+            // A third endpoint for alpha, beta deleted: its chains go in a partial restore.
+            var alpha = await client.DiscoveryV1.ReadNamespacedEndpointSliceAsync("alpha-1", "default", cancellationToken: cts.Token);
+            var next = Slice("alpha", "10.42.5.1", "10.42.5.2", "10.42.5.3");
+            next.Metadata.ResourceVersion = alpha.Metadata.ResourceVersion;
+            await client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(next, "alpha-1", "default", cancellationToken: cts.Token);
+            await client.CoreV1.DeleteNamespacedServiceAsync("beta", "default", cancellationToken: cts.Token);
+            await UntilAsync(() => NatContains(ns, "--to-destination 10.42.5.3:8080") && !NatContains(ns, "beta:http"), cts.Token);
+
+            Assert.Equal(1, proxy.SyncCounts.Full);
+            Assert.True(proxy.SyncCounts.Partial >= 1);
+            using var fullNs = NetworkNamespace.Create()!;
+            var reference = new IptablesBackend(fullNs.Tool);
+            await reference.ApplyAsync(reference.Render(proxy.Tracker.Snapshot(), new() { NodeName = "node-a" }), cts.Token);
+            Assert.Equal(IptablesPartialSyncTests.Table(fullNs, "nat"), IptablesPartialSyncTests.Table(ns, "nat"));
+            Assert.Equal(IptablesPartialSyncTests.Table(fullNs, "filter"), IptablesPartialSyncTests.Table(ns, "filter"));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static V1EndpointSlice Slice(string service, params string[] ips) => new()
     {
         Metadata = new() { Name = service + "-1", Labels = new Dictionary<string, string> { [ProxyStateTracker.ServiceNameLabel] = service } },
@@ -85,6 +138,12 @@ public sealed class KubeProxyPartialSyncTests
     {
         var listing = ns.Exec("nft", "list", "map", "ip", "kube-proxy", "fast-endpoints-tcp");
         return listing.ExitCode == 0 && listing.Stdout.Contains(text, StringComparison.Ordinal);
+    }
+
+    private static bool NatContains(NetworkNamespace ns, string text)
+    {
+        var saved = ns.Exec("iptables-save", "-t", "nat");
+        return saved.ExitCode == 0 && saved.Stdout.Contains(text, StringComparison.Ordinal);
     }
 
     private static async Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken)
