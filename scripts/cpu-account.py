@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Where the machine's CPU goes during one phase of a benchmark, per process class (issue 7).
 
-Usage (root): scripts/cpu-account.py [--start REGEX] [--end REGEX] [--out DIR] [--freq HZ] -- COMMAND...
+Usage (root): scripts/cpu-account.py [--start REGEX] [--end REGEX] [--burst] [--symbols] [--out DIR] [--freq HZ] -- COMMAND...
 
 Runs COMMAND, passes its output through, and between the first output line matching --start and the first one
 matching --end (by default the 5 pods/s phase of `make bench-kubelet`: after the warm-up pod, until the paced pods
-are Ready) samples every CPU with `perf record -e cpu-clock -a` (idle shows as "idle"), and records every exec and
+are Ready; --burst: the 100-at-once phase) samples every CPU with `perf record -e cpu-clock -a` (idle shows as "idle"), and records every exec and
 every process exit. Prints, after COMMAND ends, CPU-seconds per process class (from the samples), exec counts per
 program, and, as a cross-check without sampling, the utime+stime of the long-lived processes (containerd, the shims,
 the kubesharp server and agent, the driver) read from /proc at both ends, with the CPU of the children they reaped
@@ -53,7 +53,8 @@ def role(comm, cmdline):
     if comm == "kubesharp" or "/kubesharp " in cmdline + " ":
         words = cmdline.split()
         if len(words) > 1 and words[1] in ("server", "agent", "kubelet", "proxy"):
-            return f"kubesharp {words[1]}"
+            # The benchmark's own run under its temporary directory; others on the machine are told apart.
+            return f"kubesharp {words[1]}" + ("" if "kubesharp-bench-" in cmdline else " (not this benchmark's)")
     if "Kubesharp.Bench" in cmdline:
         return "bench driver (dotnet)"
     return None
@@ -76,44 +77,64 @@ def classify(name):
     return name
 
 
+PHASES = {
+    "paced": (r"kubelet-bench: warm: \d+ pods Ready", r"kubelet-bench: paced: \d+ pods Ready"),
+    "burst": (r"kubelet-bench: burst: creating \d+ pods", r"kubelet-bench: burst: \d+ pods Ready"),
+}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--start", default=r"kubelet-bench: warm: \d+ pods Ready")
-    parser.add_argument("--end", default=r"kubelet-bench: paced: \d+ pods Ready")
+    parser.add_argument("--phases", default="paced,burst", help="of make bench-kubelet: paced, burst (default both)")
+    parser.add_argument("--start", help="a phase of another command: from the first line matching this")
+    parser.add_argument("--end", help="... to the first line matching this")
     parser.add_argument("--out", default=".test-results/cpu-account")
     parser.add_argument("--freq", type=int, default=499)
+    parser.add_argument("--symbols", action="store_true",
+                        help="also the hottest functions of the kubesharp processes and the driver (set "
+                             "DOTNET_PerfMapEnabled=1 in COMMAND's environment for .NET names)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command")
     os.makedirs(args.out, exist_ok=True)
-    data = os.path.join(args.out, "perf.data")
-    start_re, end_re = re.compile(args.start), re.compile(args.end)
-
-    state = {"phase": "before", "perf": None, "t0": 0.0, "t1": 0.0, "s0": None, "s1": None}
+    wanted = {"phase": (args.start, args.end)} if args.start and args.end else \
+        {name: PHASES[name] for name in args.phases.split(",")}
+    phases = [{"name": name, "start": re.compile(a), "end": re.compile(b), "phase": "before", "perf": None,
+               "data": os.path.join(args.out, f"{name}.perf.data")} for name, (a, b) in wanted.items()]
     lock = threading.Lock()
+
+    def begin(state):
+        state["s0"] = read_procs()
+        data = state["data"]
+        if os.path.exists(data):
+            os.remove(data)
+        state["perf"] = subprocess.Popen(
+            ["perf", "record", "-q", "-e", "cpu-clock", "-a", "-F", str(args.freq), "-o", data],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # perf writes its header once it records; the phase's first moments are lost until then.
+        for _ in range(100):
+            if os.path.exists(data) and os.path.getsize(data) > 0:
+                break
+            time.sleep(0.01)
+        state["t0"] = time.monotonic()
+        state["phase"] = "in"
+
+    def finish(state):
+        state["perf"].send_signal(signal.SIGINT)
+        state["t1"] = time.monotonic()
+        state["s1"] = read_procs()
+        state["perf"].wait()
+        state["phase"] = "after"
 
     def on_line(line):
         with lock:
-            if state["phase"] == "before" and start_re.search(line):
-                state["s0"] = read_procs()
-                state["perf"] = subprocess.Popen(
-                    ["perf", "record", "-q", "-e", "cpu-clock", "-a", "-F", str(args.freq), "-o", data],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                # perf writes its header once it records; the phase's first moments are lost until then.
-                for _ in range(100):
-                    if os.path.exists(data) and os.path.getsize(data) > 0:
-                        break
-                    time.sleep(0.01)
-                state["t0"] = time.monotonic()
-                state["phase"] = "in"
-            elif state["phase"] == "in" and end_re.search(line):
-                state["perf"].send_signal(signal.SIGINT)
-                state["t1"] = time.monotonic()
-                state["s1"] = read_procs()
-                state["perf"].wait()
-                state["phase"] = "after"
+            for state in phases:
+                if state["phase"] == "before" and state["start"].search(line):
+                    begin(state)
+                elif state["phase"] == "in" and state["end"].search(line):
+                    finish(state)
 
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
 
@@ -130,15 +151,15 @@ def main():
     code = child.wait()
     for t in pumps:
         t.join()
-    if state["phase"] == "in":
-        state["perf"].send_signal(signal.SIGINT)
-        state["perf"].wait()
-        state["t1"] = time.monotonic()
-        state["s1"] = read_procs()
-    if state["phase"] == "before":
-        print("cpu-account: the start marker never came", file=sys.stderr)
-        return code or 1
-    report(args, data, state)
+    for state in phases:
+        if state["phase"] == "in":
+            finish(state)
+        if state["phase"] == "before":
+            print(f"cpu-account: {state['name']}: the start marker never came", file=sys.stderr)
+            code = code or 1
+            continue
+        print(f"cpu-account: === {state['name']} ===")
+        report(args, state["data"], state)
     return code
 
 
@@ -190,10 +211,12 @@ def report(args, data, state):
     print(f"cpu-account: phase {wall:.1f} s wall x {cores} cores = {wall * cores:.1f} CPU-s; {total} samples at "
           f"{args.freq} Hz per core ({total * per_sample:.1f} CPU-s sampled, idle included)")
     busy = sum(n for k, n in samples.items() if k != "idle") * per_sample
-    print(f"cpu-account: busy {busy:.1f} CPU-s")
-    print(f"  {'class':<52} {'CPU-s':>7} {'share':>6}")
+    # An idle CPU is not always sampled (tickless idle): idle is what the busy samples leave of wall x cores.
+    print(f"cpu-account: busy {busy:.1f} CPU-s, idle {wall * cores - busy:.1f} CPU-s")
+    samples.pop("idle", None)
+    print(f"  {'class':<52} {'CPU-s':>7} {"of busy":>7}")
     for key, n in samples.most_common():
-        print(f"  {key:<52} {n * per_sample:7.2f} {n / total:6.1%}")
+        print(f"  {key:<52} {n * per_sample:7.2f} {n * per_sample / busy if busy else 0:6.1%}")
     print("cpu-account: execs during the phase (program name as the kernel saw it at exec)")
     for name, n in execs.most_common(25):
         print(f"  {name:<30} {n:6d}")
@@ -210,6 +233,17 @@ def report(args, data, state):
             g[2] += 1
     for key, (own, children, n) in sorted(groups.items()):
         print(f"  {key:<40} own {own:7.2f}  children {children:7.2f}  ({n} processes alive at the end)")
+
+    if args.symbols:
+        for pid, r in sorted(roles.items(), key=lambda x: x[1]):
+            if pid not in s1:
+                continue
+            print(f"cpu-account: hottest functions of {r} (pid {pid})")
+            top = subprocess.run(["perf", "report", "-i", data, "--pid", str(pid), "--sort", "dso,sym", "--stdio",
+                                  "--percent-limit", "0.7"], capture_output=True, text=True).stdout
+            for line in top.splitlines():
+                if line and not line.startswith("#"):
+                    print("  " + line.strip()[:150])
 
 
 if __name__ == "__main__":

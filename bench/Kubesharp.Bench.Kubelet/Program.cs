@@ -113,6 +113,8 @@ return 0;
 
 async Task<List<double>> RunPodsAsync(int count, double rate, string prefix)
 {
+    // A marker for tools that watch one phase (scripts/cpu-account.py).
+    Console.Error.WriteLine($"kubelet-bench: {prefix}: creating {count} pods");
     var cpuBefore = (Agent: ProcessStats.CpuSeconds(agent.Pid), Server: ProcessStats.CpuSeconds(server.Pid), Machine: MachineCpuSeconds());
     var wall = Stopwatch.StartNew();
     var created = new ConcurrentDictionary<string, long>();
