@@ -214,7 +214,7 @@ def report(args, data, state):
     # An idle CPU is not always sampled (tickless idle): idle is what the busy samples leave of wall x cores.
     print(f"cpu-account: busy {busy:.1f} CPU-s, idle {wall * cores - busy:.1f} CPU-s")
     samples.pop("idle", None)
-    print(f"  {'class':<52} {'CPU-s':>7} {"of busy":>7}")
+    print(f"  {'class':<52} {'CPU-s':>7} {'of busy':>7}")
     for key, n in samples.most_common():
         print(f"  {key:<52} {n * per_sample:7.2f} {n * per_sample / busy if busy else 0:6.1%}")
     print("cpu-account: execs during the phase (program name as the kernel saw it at exec)")
