@@ -78,7 +78,7 @@ def classify(name):
 
 
 PHASES = {
-    "paced": (r"kubelet-bench: warm: \d+ pods Ready", r"kubelet-bench: paced: \d+ pods Ready"),
+    "paced": (r"kubelet-bench: paced: creating \d+ pods", r"kubelet-bench: paced: \d+ pods Ready"),
     "burst": (r"kubelet-bench: burst: creating \d+ pods", r"kubelet-bench: burst: \d+ pods Ready"),
 }
 
@@ -173,12 +173,13 @@ def report(args, data, state):
             if r:
                 roles[pid] = r
 
-    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid,tid", "--show-task-events"],
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid,tid,ip,dso", "--show-task-events"],
                          capture_output=True, text=True).stdout
     main_comm = {}
     samples = collections.Counter()
     execs = collections.Counter()
-    sample_re = re.compile(r"^\s*(.*?)\s+(-?\d+)/(-?\d+)\s*$")
+    sample_re = re.compile(r"^\s*(.*?)\s+(-?\d+)/(-?\d+)\s+[0-9a-f]+\s+\((.*)\)\s*$")
+    jit = collections.Counter()
     comm_re = re.compile(r"PERF_RECORD_COMM( exec)?: (.*):(\d+)/(\d+)$")
     total = 0
     for line in out.splitlines():
@@ -194,7 +195,9 @@ def report(args, data, state):
         m = sample_re.match(line)
         if not m:
             continue
-        comm, pid, tid = m.group(1), int(m.group(2)), int(m.group(3))
+        comm, pid, tid, dso = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+        if dso.endswith("libclrjit.so"):
+            jit[pid] += 1
         if pid == tid:
             main_comm[pid] = comm
         total += 1
@@ -217,6 +220,9 @@ def report(args, data, state):
     print(f"  {'class':<52} {'CPU-s':>7} {'of busy':>7}")
     for key, n in samples.most_common():
         print(f"  {key:<52} {n * per_sample:7.2f} {n * per_sample / busy if busy else 0:6.1%}")
+    print("cpu-account: .NET processes: CPU-s in the JIT (libclrjit.so) of their own")
+    for pid, n in jit.most_common():
+        print(f"  {roles.get(pid, main_comm.get(pid, str(pid))):<40} pid {pid:<7} {n * per_sample:6.2f}")
     print("cpu-account: execs during the phase (program name as the kernel saw it at exec)")
     for name, n in execs.most_common(25):
         print(f"  {name:<30} {n:6d}")
