@@ -210,6 +210,12 @@ async Task DeleteAllAsync()
 {
     await client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, gracePeriodSeconds: 0);
     await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, "all pods deleted", TimeSpan.FromMinutes(3));
+
+    // A grace period of 0 removes the pods from the API at once, while the kubelet is still stopping and removing their
+    // sandboxes (runc kill and delete, a CNI DEL per sandbox): the next phase would measure its starts plus 100
+    // teardowns. Wait for the runtime to have none of them left.
+    using var cri = new CriClient(runtime.Socket);
+    await WaitAsync(async () => !(await cri.ListPodSandboxesAsync()).Any(s => s.Metadata.Namespace == ns), "the runtime to remove the deleted pods", TimeSpan.FromMinutes(3));
 }
 
 static async Task WatchReadyAsync(Kubernetes client, string ns, ConcurrentDictionary<string, long> readyAt, ConcurrentDictionary<string, long> boundAt, Stopwatch clock, CancellationToken cancellationToken)
