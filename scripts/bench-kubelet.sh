@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-kubelet: pod startup latency through a watch on one node (the images present), 100 pods at 5 pods/s, then
 # 100 at once, and the raw CRI sandbox+create+start time in the same run; the agent's RSS. Brings the container runtime
-# up (scripts/runtime.sh). Scale with PACED_PODS, BURST_PODS, RAW_PODS.
+# up (scripts/runtime.sh). Scale with PACED_PODS, BURST_PODS, RAW_PODS; WARM_PODS=N warms up with N pods at the paced rate (default 1 pod).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .test-results/pids

@@ -494,7 +494,14 @@ public sealed partial class PodSyncer(PodSyncContext c) : IDisposable
         {
             try
             {
-                await c.Cri.StopPodSandboxAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+                // A sandbox the kill already stopped is only removed: RemovePodSandbox stops what still runs (CRI), and
+                // containerd 1.6 tears the network down on every StopPodSandbox, stopped or not (a CNI DEL: four
+                // plugin executions), then once more in RemovePodSandbox.
+                if (sandbox.State == PodSandboxState.SandboxReady)
+                {
+                    await c.Cri.StopPodSandboxAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+                }
+
                 await c.Cri.RemovePodSandboxAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
