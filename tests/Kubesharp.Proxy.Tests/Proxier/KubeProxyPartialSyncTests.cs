@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Kubesharp.ApiServer.Hosting;
 using Kubesharp.Proxy.Iptables;
+using Kubesharp.Proxy.Model;
 using Kubesharp.Proxy.Nftables;
 using Kubesharp.Proxy.Proxier;
 using Kubesharp.Proxy.Tests.Nftables;
@@ -21,62 +22,39 @@ public sealed class KubeProxyPartialSyncTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     [SkippableFact]
-    public async Task FirstSyncFullThenPartialSyncsThatMatchAFullOne()
-    {
-        using var ns = NetworkNamespace.Create();
-        Skip.If(ns is null, NetworkNamespace.SkipReason);
-        using var cts = new CancellationTokenSource(Bound);
-        var dir = Directory.CreateTempSubdirectory("kubesharp-proxy-partial-").FullName;
-        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
-        var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = 0, RequireServiceAccounts = false }, store, NullLoggerFactory.Instance);
-        await host.StartAsync(cts.Token);
-        try
+    public async Task FirstSyncFullThenPartialSyncsThatMatchAFullOne() => await FirstFullThenPartialAsync(
+        ns => new NftablesBackend(ns.Tool),
+        ns => Contains(ns, "10.43.9.2 . 80 . 1 : 10.42.5.2 . 8080"),
+        ns => Contains(ns, "10.43.9.1 . 80 . 2 : 10.42.5.3 . 8080") && !Contains(ns, "10.43.9.2 . 80"),
+        async (proxy, cancellationToken) =>
         {
-            using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath));
-            foreach (var (name, ip) in new[] { ("alpha", "10.43.9.1"), ("beta", "10.43.9.2") })
-            {
-                await client.CoreV1.CreateNamespacedServiceAsync(
-                    new V1Service { Metadata = new() { Name = name }, Spec = new() { ClusterIP = ip, Ports = [new() { Name = "http", Port = 80, TargetPort = 8080 }] } },
-                    "default",
-                    cancellationToken: cts.Token);
-                await client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(name, "10.42.5.1", "10.42.5.2"), "default", cancellationToken: cts.Token);
-            }
-
-            var backend = new NftablesBackend(ns.Tool);
-            var options = new KubeProxyOptions { NodeName = "node-a", HealthzPort = 0, MetricsPort = 0, MinSyncPeriod = TimeSpan.FromMilliseconds(100) };
-            await using var proxy = new KubeProxy(client, backend, options, NullLoggerFactory.Instance);
-            await proxy.StartAsync(cts.Token);
-            await UntilAsync(() => proxy.SyncCounts.Full == 1 && Contains(ns, "10.43.9.2 . 80 . 1 : 10.42.5.2 . 8080"), cts.Token);
-
-            // A third endpoint for alpha (it moves to the 3-endpoint shared chain), beta deleted.
-            var alpha = await client.DiscoveryV1.ReadNamespacedEndpointSliceAsync("alpha-1", "default", cancellationToken: cts.Token);
-            var next = Slice("alpha", "10.42.5.1", "10.42.5.2", "10.42.5.3");
-            next.Metadata.ResourceVersion = alpha.Metadata.ResourceVersion;
-            await client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(next, "alpha-1", "default", cancellationToken: cts.Token);
-            await client.CoreV1.DeleteNamespacedServiceAsync("beta", "default", cancellationToken: cts.Token);
-            await UntilAsync(() => Contains(ns, "10.43.9.1 . 80 . 2 : 10.42.5.3 . 8080") && !Contains(ns, "10.43.9.2 . 80"), cts.Token);
-
-            Assert.Equal(1, proxy.SyncCounts.Full);
-            Assert.True(proxy.SyncCounts.Partial >= 1);
             using var metrics = new MemoryStream();
-            await proxy.Metrics.WriteAsync(metrics, cts.Token);
+            await proxy.Metrics.WriteAsync(metrics, cancellationToken);
             var text = System.Text.Encoding.UTF8.GetString(metrics.ToArray());
             Assert.Contains("kubeproxy_sync_full_proxy_rules_duration_seconds_count 1", text, StringComparison.Ordinal);
             Assert.Contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_count", text, StringComparison.Ordinal);
-            using var fullNs = NetworkNamespace.Create()!;
-            var reference = new NftablesBackend(fullNs.Tool);
-            await reference.ApplyAsync(reference.Render(proxy.Tracker.Snapshot(), new() { NodeName = "node-a" }), cts.Token);
-            Assert.Equal(NftablesPartialSyncTests.Table(fullNs), NftablesPartialSyncTests.Table(ns));
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+        },
+        ns => [NftablesPartialSyncTests.Table(ns)]);
 
     [SkippableFact]
-    public async Task IptablesFirstSyncFullThenPartialSyncsThatMatchAFullOne()
+    public async Task IptablesFirstSyncFullThenPartialSyncsThatMatchAFullOne() => await FirstFullThenPartialAsync(
+        ns => new IptablesBackend(ns.Tool),
+        ns => NatContains(ns, "beta:http cluster IP"),
+        ns => NatContains(ns, "--to-destination 10.42.5.3:8080") && !NatContains(ns, "beta:http"),
+        (_, _) => Task.CompletedTask,
+        ns => [IptablesPartialSyncTests.Table(ns, "nat"), IptablesPartialSyncTests.Table(ns, "filter")]);
+
+    /// <summary>
+    /// kube-proxy on a real API server and table: Services alpha and beta of two endpoints each; the first sync is
+    /// full; a third endpoint for alpha and beta's deletion go in partial syncs; the table then equals what a full sync
+    /// of the same state writes into a fresh namespace.
+    /// </summary>
+    private static async Task FirstFullThenPartialAsync(
+        Func<NetworkNamespace, IProxyBackend> create,
+        Func<NetworkNamespace, bool> firstApplied,
+        Func<NetworkNamespace, bool> changeApplied,
+        Func<KubeProxy, CancellationToken, Task> alsoCheck,
+        Func<NetworkNamespace, string[]> tables)
     {
         using var ns = NetworkNamespace.Create();
         Skip.If(ns is null, NetworkNamespace.SkipReason);
@@ -97,27 +75,26 @@ public sealed class KubeProxyPartialSyncTests
                 await client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(name, "10.42.5.1", "10.42.5.2"), "default", cancellationToken: cts.Token);
             }
 
-            var backend = new IptablesBackend(ns.Tool);
             var options = new KubeProxyOptions { NodeName = "node-a", HealthzPort = 0, MetricsPort = 0, MinSyncPeriod = TimeSpan.FromMilliseconds(100) };
-            await using var proxy = new KubeProxy(client, backend, options, NullLoggerFactory.Instance);
+            await using var proxy = new KubeProxy(client, create(ns), options, NullLoggerFactory.Instance);
             await proxy.StartAsync(cts.Token);
-            await UntilAsync(() => proxy.SyncCounts.Full == 1 && NatContains(ns, "beta:http cluster IP"), cts.Token);
+            await UntilAsync(() => proxy.SyncCounts.Full == 1 && firstApplied(ns), cts.Token);
 
-            // A third endpoint for alpha, beta deleted: its chains go in a partial restore.
+            // A third endpoint for alpha (in nftables mode it moves to the 3-endpoint shared chain), beta deleted.
             var alpha = await client.DiscoveryV1.ReadNamespacedEndpointSliceAsync("alpha-1", "default", cancellationToken: cts.Token);
             var next = Slice("alpha", "10.42.5.1", "10.42.5.2", "10.42.5.3");
             next.Metadata.ResourceVersion = alpha.Metadata.ResourceVersion;
             await client.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(next, "alpha-1", "default", cancellationToken: cts.Token);
             await client.CoreV1.DeleteNamespacedServiceAsync("beta", "default", cancellationToken: cts.Token);
-            await UntilAsync(() => NatContains(ns, "--to-destination 10.42.5.3:8080") && !NatContains(ns, "beta:http"), cts.Token);
+            await UntilAsync(() => changeApplied(ns), cts.Token);
 
             Assert.Equal(1, proxy.SyncCounts.Full);
             Assert.True(proxy.SyncCounts.Partial >= 1);
+            await alsoCheck(proxy, cts.Token);
             using var fullNs = NetworkNamespace.Create()!;
-            var reference = new IptablesBackend(fullNs.Tool);
+            var reference = create(fullNs);
             await reference.ApplyAsync(reference.Render(proxy.Tracker.Snapshot(), new() { NodeName = "node-a" }), cts.Token);
-            Assert.Equal(IptablesPartialSyncTests.Table(fullNs, "nat"), IptablesPartialSyncTests.Table(ns, "nat"));
-            Assert.Equal(IptablesPartialSyncTests.Table(fullNs, "filter"), IptablesPartialSyncTests.Table(ns, "filter"));
+            Assert.Equal(tables(fullNs), tables(ns));
         }
         finally
         {
