@@ -10,8 +10,8 @@ namespace Kubesharp.Dns.Tests.Server;
 /// </summary>
 internal sealed class FakeUpstream : IAsyncDisposable
 {
-    private readonly Socket _udp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private readonly Socket _tcp = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    private readonly Socket _udp;
+    private readonly Socket _tcp;
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _silent;
     private readonly Task _udpLoop;
@@ -21,10 +21,27 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public FakeUpstream(bool silent = false)
     {
         _silent = silent;
-        _udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        for (var attempt = 0; ; attempt++)
+        {
+            // The port the kernel chose for UDP may be taken for TCP (another test's connection): choose again.
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                tcp.Bind(udp.LocalEndPoint!);
+                tcp.Listen(16);
+                (_udp, _tcp) = (udp, tcp);
+                break;
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                udp.Dispose();
+                tcp.Dispose();
+            }
+        }
+
         EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        _tcp.Bind(EndPoint);
-        _tcp.Listen(16);
         _udpLoop = Task.Run(UdpAsync);
         _tcpLoop = Task.Run(TcpAsync);
     }

@@ -363,18 +363,30 @@ public sealed class HighAvailabilityTests(ITestOutputHelper output)
     {
         var resources = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("4"), ["memory"] = new("8Gi"), ["pods"] = new("110") };
         await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = name } } });
-        await client.CoreV1.ReplaceNodeStatusAsync(
-            new V1Node
+        // Read, modify, write, and again on a conflict (client-go's RetryOnConflict): the controllers write the new
+        // node too (pod CIDR, taints) between the read and the write.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
-                Metadata = (await client.CoreV1.ReadNodeAsync(name)).Metadata,
-                Status = new V1NodeStatus
-                {
-                    Capacity = resources,
-                    Allocatable = resources,
-                    Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", LastHeartbeatTime = DateTime.UtcNow, LastTransitionTime = DateTime.UtcNow }],
-                },
-            },
-            name);
+                await client.CoreV1.ReplaceNodeStatusAsync(
+                    new V1Node
+                    {
+                        Metadata = (await client.CoreV1.ReadNodeAsync(name)).Metadata,
+                        Status = new V1NodeStatus
+                        {
+                            Capacity = resources,
+                            Allocatable = resources,
+                            Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", LastHeartbeatTime = DateTime.UtcNow, LastTransitionTime = DateTime.UtcNow }],
+                        },
+                    },
+                    name);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 10)
+            {
+            }
+        }
     }
 
     private static V1Deployment Deployment(string name) => new()
