@@ -98,7 +98,7 @@ for trx in "$results"/*.trx; do
     failed && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
     failed && inmsg {
       done = sub(/<\/Message>.*/, "")
-      if (shown < 8) { print "    " $0; shown++ }
+      if (shown < 60) { print "    " $0; shown++ }
       if (done) { inmsg = 0; failed = 0 }
     }
   ' "$trx"

@@ -150,11 +150,24 @@ public sealed class WalkthroughTests
         foreach (var (url, body) in expected)
         {
             // kube-proxy's rules and the DNS records follow the API within seconds; busybox's `wget -T` crashes, hence timeout.
-            await WalkthroughServer.EventuallyAsync($"{url} from web-0", Short, async () =>
+            try
             {
-                var (code, stdout, stderr) = await server.TryKubectlAsync("exec", "web-0", "--", "timeout", "5", "wget", "-qO-", url);
-                return (code == 0 && stdout.Trim() == body, $"exit {code}: {stdout.Trim()} {stderr.Trim()}");
-            });
+                await WalkthroughServer.EventuallyAsync($"{url} from web-0", Short, async () =>
+                {
+                    var (code, stdout, stderr) = await server.TryKubectlAsync("exec", "web-0", "--", "timeout", "5", "wget", "-qO-", url);
+                    return (code == 0 && stdout.Trim() == body, $"exit {code}: {stdout.Trim()} {stderr.Trim()}");
+                });
+            }
+            catch (TimeoutException e)
+            {
+                // What the name resolved to and where the pods are, so that a failure says which side was wrong.
+                var host = new Uri(url).Host;
+                var lookup = await server.TryKubectlAsync("exec", "web-0", "--", "nslookup", host);
+                var pods = await server.TryKubectlAsync("get", "pods", "-o", "wide");
+                var slices = await server.TryKubectlAsync("get", "endpointslices", "-o", "yaml");
+                throw new TimeoutException(
+                    $"{e.Message}\nnslookup {host}: {lookup.Stdout}{lookup.Stderr}\npods:\n{pods.Stdout}{pods.Stderr}\nendpointslices:\n{slices.Stdout}{slices.Stderr}", e);
+            }
         }
     }
 
