@@ -216,6 +216,7 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
             problem = $"container runtime status check failed: {e.Status.StatusCode}: {e.Status.Detail}";
         }
 
+        problem ??= OwnNetworkProblem(_podCidr);
         if (problem != _runtimeProblem)
         {
             _runtimeProblem = problem;
@@ -268,6 +269,16 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
             ],
         };
     }
+
+    /// <summary>
+    /// Not ready until this kubelet has written the CNI configuration for its pod CIDR. The runtime reports its network
+    /// ready as soon as any configuration is in its directory, and one an earlier kubelet left on this containerd (another
+    /// root directory, so another address allocator's state for the same range) may be there: pods set up with it
+    /// would get addresses this kubelet's allocator hands out again.
+    /// </summary>
+    internal static string? OwnNetworkProblem(string? podCidr) => podCidr is null
+        ? "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:the kubelet has not written the CNI configuration for its pod CIDR yet"
+        : null;
 
     /// <summary>Upstream's message when the runtime reports a required condition false.</summary>
     internal static string? RuntimeConditionsProblem(Cri.V1.RuntimeStatus? status)

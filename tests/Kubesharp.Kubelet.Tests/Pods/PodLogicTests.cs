@@ -244,6 +244,15 @@ public sealed class PodLogicTests
     }
 
     [Fact]
+    public void The_node_is_not_ready_before_its_own_CNI_configuration_is_written()
+    {
+        Assert.Equal(
+            "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:the kubelet has not written the CNI configuration for its pod CIDR yet",
+            NodeStatusManager.OwnNetworkProblem(null));
+        Assert.Null(NodeStatusManager.OwnNetworkProblem("10.42.0.0/24"));
+    }
+
+    [Fact]
     public void Cni_configuration_is_a_bridge_with_host_local_addresses_from_the_pod_cidr_and_portmap()
     {
         var dir = Directory.CreateTempSubdirectory("cni-").FullName;
