@@ -174,12 +174,7 @@ public sealed class IptablesPartialSyncTests
         Skip.If(ns is null, Namespace.SkipReason);
         Skip.If(!NftablesPartialSyncTests.HasPython(), "python3 is not installed (the traffic test's listener and client)");
         using var cts = new CancellationTokenSource(Timeout);
-        ns.Exec("ip", "link", "add", "ksv0", "type", "veth", "peer", "name", "ksv1").ThrowIfFailed();
-        ns.Exec("ip", "addr", "add", "10.99.0.2/32", "dev", "ksv0").ThrowIfFailed();
-        ns.Exec("ip", "addr", "add", "10.99.0.3/32", "dev", "ksv0").ThrowIfFailed();
-        ns.Exec("ip", "link", "set", "ksv1", "up").ThrowIfFailed();
-        ns.Exec("ip", "link", "set", "ksv0", "up").ThrowIfFailed();
-        ns.Exec("ip", "route", "add", "10.43.0.0/16", "dev", "ksv0").ThrowIfFailed();
+        ns.AddListenerLink("10.99.0.2", "10.99.0.3");
         var node = IptNode with { ClusterCidr = "10.99.0.0/16" };
         var a = Ep("10.99.0.2", port: 8080);
         var b = Ep("10.99.0.3", port: 8080);

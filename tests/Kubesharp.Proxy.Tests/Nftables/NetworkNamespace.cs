@@ -4,9 +4,10 @@ using Kubesharp.Proxy.Model;
 namespace Kubesharp.Proxy.Tests.Nftables;
 
 /// <summary>
-/// A network namespace of the test's own (<c>ks-nft-PID-N</c>), so rules, links and routes never touch the host's;
+/// A network namespace of the test's own (<c>ks-nft-PID-N</c>; both proxy modes' tests use it), so rules, links and
+/// routes never touch the host's;
 /// entered with <c>nsenter --net</c> (never <c>ip netns exec</c>: RUNTIME.md) and deleted on dispose, even after a
-/// failure. <see cref="SkipReason"/> says why one cannot be made here (not root, no <c>ip</c>/<c>nft</c>); with
+/// failure. <see cref="SkipReason"/> says why one cannot be made here (not root, a rule tool missing); with
 /// <c>KUBESHARP_REQUIRE_RUNTIME=1</c>, <see cref="Create"/> throws instead so the test fails rather than skips.
 /// </summary>
 internal sealed class NetworkNamespace : IDisposable
@@ -36,7 +37,7 @@ internal sealed class NetworkNamespace : IDisposable
         {
             if (Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_RUNTIME") == "1")
             {
-                throw new InvalidOperationException("KUBESHARP_REQUIRE_RUNTIME=1 but network namespaces with nft are unavailable: " + SkipReason);
+                throw new InvalidOperationException("KUBESHARP_REQUIRE_RUNTIME=1 but network namespaces with the rule tools are unavailable: " + SkipReason);
             }
 
             return null;
@@ -60,6 +61,35 @@ internal sealed class NetworkNamespace : IDisposable
 
     /// <summary>Runs a command inside the namespace (bounded in time).</summary>
     public Result Exec(params string[] command) => Run(["nsenter", "--net=" + Path, "--", .. command]);
+
+    /// <summary>
+    /// A veth pair (no dummy module on every kernel here), <c>ksv0</c> carrying <paramref name="addresses"/> (each a /32)
+    /// and the route to the service range 10.43.0.0/16: listeners bind the addresses, clients reach fake cluster IPs.
+    /// </summary>
+    public void AddListenerLink(params string[] addresses)
+    {
+        Exec("ip", "link", "add", "ksv0", "type", "veth", "peer", "name", "ksv1").ThrowIfFailed();
+        foreach (var address in addresses)
+        {
+            Exec("ip", "addr", "add", address + "/32", "dev", "ksv0").ThrowIfFailed();
+        }
+
+        Exec("ip", "link", "set", "ksv1", "up").ThrowIfFailed();
+        Exec("ip", "link", "set", "ksv0", "up").ThrowIfFailed();
+        Exec("ip", "route", "add", "10.43.0.0/16", "dev", "ksv0").ThrowIfFailed();
+    }
+
+    /// <summary>Starts a long-running process inside the namespace (the caller kills it).</summary>
+    public Process Start(params string[] command)
+    {
+        var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["--net=" + Path, "--", .. command])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("cannot start nsenter");
+    }
 
     public void Dispose() => Run("ip", "netns", "delete", Name);
 
@@ -93,10 +123,10 @@ internal sealed class NetworkNamespace : IDisposable
     {
         if (Environment.UserName != "root")
         {
-            return "network namespaces and nft need root";
+            return "network namespaces and rule tools need root";
         }
 
-        foreach (var (tool, version) in new[] { ("ip", "-V"), ("nft", "--version"), ("nsenter", "--version") })
+        foreach (var (tool, version) in new[] { ("ip", "-V"), ("nft", "--version"), ("nsenter", "--version"), ("iptables-restore", "--version"), ("iptables-save", "--version"), ("socat", "-V") })
         {
             try
             {

@@ -133,15 +133,7 @@ public sealed class NftablesApplyTests
         Skip.If(ns is null, NetworkNamespace.SkipReason);
         Skip.If(!HasPython(), "python3 is not installed (the traffic test's listener and client)");
         using var cts = new CancellationTokenSource(Timeout);
-        // A veth pair inside the namespace (no dummy module on every kernel here): the listeners' addresses and the
-        // route to the service range sit on one end.
-        ns.Exec("ip", "link", "add", "ksv0", "type", "veth", "peer", "name", "ksv1").ThrowIfFailed();
-        ns.Exec("ip", "addr", "add", "10.99.0.2/32", "dev", "ksv0").ThrowIfFailed();
-        ns.Exec("ip", "addr", "add", "10.99.0.3/32", "dev", "ksv0").ThrowIfFailed();
-        ns.Exec("ip", "addr", "add", "10.99.0.4/32", "dev", "ksv0").ThrowIfFailed();
-        ns.Exec("ip", "link", "set", "ksv1", "up").ThrowIfFailed();
-        ns.Exec("ip", "link", "set", "ksv0", "up").ThrowIfFailed();
-        ns.Exec("ip", "route", "add", "10.43.0.0/16", "dev", "ksv0").ThrowIfFailed();
+        ns.AddListenerLink("10.99.0.2", "10.99.0.3", "10.99.0.4");
 
         var backend = new NftablesBackend(ns.Tool);
         EndpointInfo[] endpoints = [Ep("10.99.0.2", port: 8080), Ep("10.99.0.3", port: 8080)];
