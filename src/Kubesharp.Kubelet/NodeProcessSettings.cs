@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Kubesharp.Kubelet;
@@ -71,9 +70,35 @@ public static partial class NodeProcessSettings
         return argv;
     }
 
+    /// <summary>The file name of the node's ahead-of-time compiled executable (src/Kubesharp.NodeHost, docs/adr/0023).</summary>
+    public const string NodeExecutableName = "kubesharp-node";
+
     /// <summary>
-    /// Re-executes the process with <see cref="Settings"/> unless they are in effect already or disabled; returns only
-    /// when it did not (the reason is in the result: null when nothing was to be done).
+    /// Set to <c>0</c> to keep a node's process in the JIT'd <c>kubesharp</c> even when <see cref="NodeExecutableName"/>
+    /// sits beside it (to compare the two, or to rule the AOT build out).
+    /// </summary>
+    public const string NodeExecutableVariable = "KUBESHARP_NODE_EXECUTABLE";
+
+    /// <summary>
+    /// The ahead-of-time compiled node executable to run instead of this process: <see cref="NodeExecutableName"/> in
+    /// <paramref name="directory"/> (this executable's), when it exists, this process is not it already and the user did
+    /// not set <see cref="NodeExecutableVariable"/> to 0; else null.
+    /// </summary>
+    public static string? NodeExecutable(string processPath, string directory, IReadOnlyDictionary<string, string> environment)
+    {
+        if (Path.GetFileName(processPath) == NodeExecutableName
+            || (environment.TryGetValue(NodeExecutableVariable, out var value) && value == "0"))
+        {
+            return null;
+        }
+
+        var candidate = Path.Combine(directory, NodeExecutableName);
+        return File.Exists(candidate) ? candidate : null;
+    }
+
+    /// <summary>
+    /// Re-executes the process with <see cref="Settings"/> unless they are in effect already or disabled, as
+    /// <see cref="NodeExecutable"/> when there is one; returns only when it did not (the reason is in the result: null when nothing was to be done).
     /// </summary>
     public static string? Apply(IEnumerable<string> args)
     {
@@ -88,7 +113,14 @@ public static partial class NodeProcessSettings
             return null;
         }
 
-        var argv = Arguments(path, Assembly.GetEntryAssembly()?.Location, args);
+        // The node executable when it is there; else this one again (the first argument is the entry assembly's path
+        // when the process is `dotnet kubesharp.dll`).
+        if (NodeExecutable(path, AppContext.BaseDirectory, current) is { } node)
+        {
+            path = node;
+        }
+
+        var argv = Arguments(path, System.Environment.GetCommandLineArgs()[0], args);
         RemoveDiagnosticSockets(Path.GetTempPath(), System.Environment.ProcessId);
         _ = Execve(path, [.. argv, null], [.. environment, null]);
         return $"could not re-execute {path} with the node's runtime settings: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace Kubesharp.Client.Balancer;
@@ -292,9 +293,7 @@ public sealed class ApiServerBalancer : IAsyncDisposable
         }
     }
 
-    private sealed record State(List<string> Servers);
-
-    private static readonly JsonSerializerOptions StateJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+    internal sealed record State(List<string> Servers);
 
     private static List<string> ReadState(string? path, ILogger logger)
     {
@@ -305,7 +304,7 @@ public sealed class ApiServerBalancer : IAsyncDisposable
 
         try
         {
-            var state = JsonSerializer.Deserialize<State>(File.ReadAllText(path), StateJson);
+            var state = JsonSerializer.Deserialize(File.ReadAllText(path), BalancerStateJson.Default.State);
             return state?.Servers?.Select(ServerAddress.Parse).ToList() ?? [];
         }
         catch (Exception e) when (e is IOException or JsonException or FormatException or UnauthorizedAccessException)
@@ -327,7 +326,7 @@ public sealed class ApiServerBalancer : IAsyncDisposable
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var tmp = path + ".tmp." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-            File.WriteAllText(tmp, JsonSerializer.Serialize(new State([.. _servers.Learned]), StateJson));
+            File.WriteAllText(tmp, JsonSerializer.Serialize(new State([.. _servers.Learned]), BalancerStateJson.Default.State));
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -373,3 +372,8 @@ internal static partial class BalancerLog
     public static partial void StateUnwritable(ILogger logger, string path, Exception exception);
 
 }
+
+/// <summary>The balancer's state file, serialised without reflection (the node is compiled ahead of time, docs/adr/0023).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(ApiServerBalancer.State))]
+internal sealed partial class BalancerStateJson : JsonSerializerContext;

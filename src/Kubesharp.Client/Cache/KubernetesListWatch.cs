@@ -82,15 +82,10 @@ public static class KubernetesListWatch
             query.Add("fieldSelector", fieldSelector);
             using var response = await SendAsync(client, path + query, timeout.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            var page = KubernetesJson.Deserialize<KubernetesList<T>>(body)
+            var metadata = ParseListPage(body, items)
                 ?? throw new InvalidDataException($"GET {path}: empty list body");
-            if (page.Items is not null)
-            {
-                items.AddRange(page.Items);
-            }
-
-            resourceVersion = page.Metadata?.ResourceVersion ?? "";
-            continueToken = page.Metadata?.ContinueProperty;
+            resourceVersion = metadata.ResourceVersion ?? "";
+            continueToken = metadata.ContinueProperty;
         }
         while (!string.IsNullOrEmpty(continueToken));
 
@@ -125,6 +120,49 @@ public static class KubernetesListWatch
         }
     }
 
+    /// <summary>
+    /// Reads one page of a list (<c>{"metadata":{...},"items":[...]}</c>), adding its items to <paramref name="items"/>;
+    /// returns its metadata (empty when it has none), or null for a <c>null</c> body. Each item is read as
+    /// <typeparamref name="T"/> on its own rather than the page as the package's generic <c>KubernetesList&lt;T&gt;</c>,
+    /// which the package's source-generated JSON does not cover: that needs reflection, which an ahead-of-time compiled
+    /// node (docs/adr/0023) does not have.
+    /// </summary>
+    /// <exception cref="JsonException">The body is not a list.</exception>
+    public static V1ListMeta? ParseListPage<T>(string body, List<T> items)
+        where T : class
+    {
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("a list body that is not an object: " + Truncate(body));
+        }
+
+        if (root.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in list.EnumerateArray())
+            {
+                if (KubernetesJson.Deserialize<T>(item) is { } value)
+                {
+                    items.Add(value);
+                }
+            }
+        }
+        else if (list.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            throw new JsonException("a list whose items are not an array: " + Truncate(body));
+        }
+
+        return root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+            ? KubernetesJson.Deserialize<V1ListMeta>(metadata) ?? new V1ListMeta()
+            : new V1ListMeta();
+    }
+
     /// <summary>Parses one watch line, <c>{"type":"...","object":{...}}</c>.</summary>
     /// <exception cref="InvalidDataException">The line is not a watch event.</exception>
     public static WatchEvent<T> ParseEvent<T>(string line)
@@ -149,10 +187,9 @@ public static class KubernetesListWatch
             "ERROR" => WatchEventType.Error,
             var other => throw new InvalidDataException($"unknown watch event type '{other}'"),
         };
-        var raw = obj.GetRawText();
         return type == WatchEventType.Error
-            ? new WatchEvent<T>(WatchEventType.Error, null, KubernetesJson.Deserialize<V1Status>(raw))
-            : new WatchEvent<T>(type, KubernetesJson.Deserialize<T>(raw));
+            ? new WatchEvent<T>(WatchEventType.Error, null, KubernetesJson.Deserialize<V1Status>(obj))
+            : new WatchEvent<T>(type, KubernetesJson.Deserialize<T>(obj));
     }
 
     internal static async Task<HttpResponseMessage> SendAsync(Kubernetes client, string relativeUri, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -91,7 +90,7 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
                 }
                 catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
                 {
-                    var patch = JsonSerializer.Serialize(new { metadata = new { labels = Labels() } });
+                    var patch = KubernetesJson.Serialize(new V1Node { Metadata = new V1ObjectMeta { Labels = Labels() } });
                     await client.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), options.NodeName, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Log.Adopted(logger, options.NodeName);
                 }

@@ -363,7 +363,7 @@ internal static class ServerCommand
                     RootDir = Path.Combine(dataDir, "kubelet"),
                     ContainerRuntimeEndpoint = agent.Socket,
                     ClientCa = kubeletConfig.SslCaCerts[0],
-                    ClusterDns = [ClusterDnsAddress],
+                    ClusterDns = [KubeletCommand.ClusterDnsAddress],
                     NodeLabels = agent.Labels,
                     RegisterWithTaints = agent.Taints,
                 }, loggerFactory);
@@ -423,9 +423,6 @@ internal static class ServerCommand
 
     private static string DnsAdvertiseAddress(string? serverAddress) =>
         serverAddress is not null && System.Net.IPAddress.TryParse(serverAddress, out var ip) && !System.Net.IPAddress.IsLoopback(ip) ? serverAddress : ApiServerHost.HostAddress();
-
-    /// <summary>The kube-dns Service's address (k3s's default), which kubelets put in pods' resolv.conf for ClusterFirst.</summary>
-    public const string ClusterDnsAddress = "10.43.0.10";
 
     internal static string DefaultDataDir() =>
         Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"

@@ -42,7 +42,7 @@ internal static class KubeletCommand
         /// kubesharp server registers.
         /// </summary>
         public Option<string[]> ClusterDns { get; } = agent
-            ? new("--cluster-dns") { Description = "Cluster DNS server addresses for dnsPolicy ClusterFirst.", DefaultValueFactory = _ => [ServerCommand.ClusterDnsAddress] }
+            ? new("--cluster-dns") { Description = "Cluster DNS server addresses for dnsPolicy ClusterFirst.", DefaultValueFactory = _ => [ClusterDnsAddress] }
             : new("--cluster-dns") { Description = "Cluster DNS server addresses for dnsPolicy ClusterFirst (none: such pods get the host's resolv.conf, as upstream)." };
 
         public Option<int> Port { get; } = new("--port") { Description = "The kubelet's HTTPS port (logs, exec, attach); 0 disables it.", DefaultValueFactory = _ => 10250 };
@@ -83,6 +83,9 @@ internal static class KubeletCommand
             }
         }
     }
+
+    /// <summary>The kube-dns Service's address (k3s's default), which kubelets put in pods' resolv.conf for ClusterFirst.</summary>
+    public const string ClusterDnsAddress = "10.43.0.10";
 
     public static string DefaultNodeName() => System.Net.Dns.GetHostName().ToLowerInvariant();
 
