@@ -8,11 +8,12 @@ DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/kubesharp,$(HOME)/.kubeshar
 
 all: build
 
-## build: everything in Release; the executable lands at out/kubesharp
+## build: everything in Release; the executable lands at out/kubesharp, with out/kubesharp-node (the node commands, Native AOT) beside it
 build:
 	dotnet build Kubesharp.slnx -c $(CONFIG) -nologo -clp:ErrorsOnly
 	dotnet publish src/Kubesharp/Kubesharp.csproj -c $(CONFIG) -o out -nologo -clp:ErrorsOnly --no-build
-	@echo "built out/kubesharp ($$(out/kubesharp --version))"
+	CONFIG=$(CONFIG) scripts/build-node.sh out
+	@echo "built out/kubesharp ($$(out/kubesharp --version)) and out/kubesharp-node (Native AOT)"
 
 ## test: every test project; installs and starts what the tests need; prints "N passed, N failed[, N skipped]"
 test:

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 mkdir -p .test-results/pids
 export KUBESHARP_TEST_PIDDIR="$PWD/.test-results/pids"
 dotnet publish src/Kubesharp/Kubesharp.csproj -c Release -o out -nologo -clp:ErrorsOnly >/dev/null
+# The agent runs as kubesharp-node (Native AOT) when it is beside out/kubesharp, as after make build (docs/adr/0023).
+scripts/build-node.sh out >/dev/null
 scripts/runtime.sh up >/dev/null
 dotnet build bench/Kubesharp.Bench.Kubelet -c Release -nologo -clp:ErrorsOnly
 exec dotnet bench/Kubesharp.Bench.Kubelet/bin/Release/net10.0/Kubesharp.Bench.Kubelet.dll out/kubesharp "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks need, when missing. Idempotent.
-# Usage: scripts/deps.sh etcd|runtime|bench...
+# Usage: scripts/deps.sh etcd|runtime|aot|bench...
 set -euo pipefail
 
 installed() {
@@ -16,6 +16,12 @@ for what in "$@"; do
     runtime)
       for pkg in containerd runc containernetworking-plugins iptables nftables conntrack busybox-static \
         docker-registry skopeo socat curl gcc libc6-dev; do
+        installed "$pkg" || need+=("$pkg")
+      done
+      ;;
+    # What Native AOT links kubesharp-node with (scripts/build-node.sh): a C compiler driver and the C library's files.
+    aot)
+      for pkg in gcc libc6-dev; do
         installed "$pkg" || need+=("$pkg")
       done
       ;;

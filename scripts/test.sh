@@ -46,6 +46,14 @@ if ! dotnet build Kubesharp.slnx -c "$CONFIG" -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# kubesharp-node beside the kubesharp the tests run, so that their agents run as users' do (ahead of time compiled).
+echo "building kubesharp-node (Native AOT)..."
+if ! CONFIG="$CONFIG" scripts/build-node.sh "tests/Kubesharp.Tests/bin/$CONFIG/net10.0"; then
+  echo "kubesharp-node build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
 if [ "$(id -u)" -eq 0 ]; then
   if ! scripts/runtime.sh status >/dev/null 2>&1; then
     runtime_started=1

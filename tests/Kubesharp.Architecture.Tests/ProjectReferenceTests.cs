@@ -41,6 +41,28 @@ public sealed class ProjectReferenceTests
     }
 
     [Fact]
+    public void The_node_executable_carries_none_of_the_server()
+    {
+        // kubesharp-node is compiled ahead of time for a small agent (docs/adr/0023): what it references, transitively,
+        // is in its image and its memory.
+        var byName = SourceProjects().ToDictionary(p => p.Name, p => p.Path, StringComparer.Ordinal);
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(["Kubesharp.NodeHost"]);
+        while (pending.TryPop(out var name))
+        {
+            if (reached.Add(name))
+            {
+                foreach (var reference in References(byName[name]))
+                {
+                    pending.Push(reference);
+                }
+            }
+        }
+
+        Assert.Equal(["Kubesharp.Api", "Kubesharp.Client", "Kubesharp.Kubelet", "Kubesharp.Node", "Kubesharp.NodeHost", "Kubesharp.Proxy"], reached.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Storage_depends_on_no_other_kubesharp_project()
     {
         var storage = SourceProjects().Single(p => p.Name == "Kubesharp.Storage");

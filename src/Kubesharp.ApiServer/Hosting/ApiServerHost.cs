@@ -105,7 +105,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         _crds = new CrdRegistry(_store, _table, _time, _loggers.CreateLogger("apiextensions-apiserver"));
         await _crds.StartAsync(cancellationToken);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reloading of appsettings.json: with it, the host watches its content root (the working directory) and every
+        // directory below it through inotify, about a thousand watches from a node's working directory and the whole
+        // file system from "/" (docs/adr/0023).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggers);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);

@@ -65,7 +65,10 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reloading of appsettings.json: with it, the host watches its content root (the working directory) and every
+        // directory below it through inotify, about a thousand watches from a node's working directory and the whole
+        // file system from "/" (docs/adr/0023).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

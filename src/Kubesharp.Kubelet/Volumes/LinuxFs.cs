@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Kubesharp.Kubelet.Volumes;
 
@@ -129,27 +131,118 @@ internal static partial class LinuxFs
     /// </summary>
     public static IReadOnlyList<(string MountPoint, string FsType)> MountsUnder(string root)
     {
-        var prefix = root.TrimEnd('/') + "/";
-        var found = new List<(string, string)>();
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
-            var fields = line.Split(' ');
-            if (fields.Length < 7)
-            {
-                continue;
-            }
+            var length = ReadAll("/proc/self/mountinfo", ref buffer);
+            return ParseMountsUnder(buffer.AsSpan(0, length), root);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
-            var mountPoint = Unescape(fields[4]);
-            var dash = Array.IndexOf(fields, "-", 6);
-            var fsType = dash > 0 && dash + 1 < fields.Length ? fields[dash + 1] : "";
-            if (mountPoint == root.TrimEnd('/') || mountPoint.StartsWith(prefix, StringComparison.Ordinal))
+    /// <summary>
+    /// <see cref="MountsUnder"/> over a mountinfo text. A node's table has a line or more per pod (its volumes, its
+    /// sandbox's shm and network namespace), and every volume set-up reads it: lines are matched as UTF-8 bytes, and only
+    /// the matching ones become strings (splitting every line cost 200 MB of garbage when a kubelet adopted 100 pods).
+    /// </summary>
+    internal static IReadOnlyList<(string MountPoint, string FsType)> ParseMountsUnder(ReadOnlySpan<byte> mountinfo, string root)
+    {
+        var exact = Encoding.UTF8.GetBytes(root.TrimEnd('/'));
+        var found = new List<(string, string)>();
+        while (!mountinfo.IsEmpty)
+        {
+            var newline = mountinfo.IndexOf((byte)'\n');
+            var line = newline < 0 ? mountinfo : mountinfo[..newline];
+            mountinfo = newline < 0 ? default : mountinfo[(newline + 1)..];
+            if (ParseMountLine(line, exact) is { } mount)
             {
-                found.Add((mountPoint, fsType));
+                found.Add(mount);
             }
         }
 
         return [.. found.OrderByDescending(m => m.Item1.Length)];
+    }
+
+    // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
+    private static (string MountPoint, string FsType)? ParseMountLine(ReadOnlySpan<byte> line, ReadOnlySpan<byte> exact)
+    {
+        var rest = line;
+        ReadOnlySpan<byte> raw = default;
+        for (var field = 0; field <= 4; field++)
+        {
+            var space = rest.IndexOf((byte)' ');
+            if (space < 0)
+            {
+                return null;
+            }
+
+            if (field == 4)
+            {
+                raw = rest[..space];
+            }
+
+            rest = rest[(space + 1)..];
+        }
+
+        string mountPoint;
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            if (!IsAtOrUnder(raw, exact))
+            {
+                return null;
+            }
+
+            mountPoint = Encoding.UTF8.GetString(raw);
+        }
+        else
+        {
+            mountPoint = Unescape(Encoding.UTF8.GetString(raw));
+            if (!IsAtOrUnder(Encoding.UTF8.GetBytes(mountPoint), exact))
+            {
+                return null;
+            }
+        }
+
+        var fsType = "";
+        if (rest.IndexOf(" - "u8) is var dash and >= 0)
+        {
+            var type = rest[(dash + 3)..];
+            var space = type.IndexOf((byte)' ');
+            fsType = Encoding.UTF8.GetString(space < 0 ? type : type[..space]);
+        }
+
+        return (mountPoint, fsType);
+    }
+
+    private static bool IsAtOrUnder(ReadOnlySpan<byte> path, ReadOnlySpan<byte> root) =>
+        path.SequenceEqual(root) || (path.Length > root.Length && path.StartsWith(root) && path[root.Length] == (byte)'/');
+
+    /// <summary>The whole of a file whose size the kernel does not report (<c>/proc</c>), into a pooled buffer it grows.</summary>
+    private static int ReadAll(string path, ref byte[] buffer)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var read = file.Read(buffer, length, buffer.Length - length);
+            if (read == 0)
+            {
+                return length;
+            }
+
+            length += read;
+        }
     }
 
     /// <summary>The file system type mounted exactly on <paramref name="path"/>, or null when it is not a mount point.</summary>

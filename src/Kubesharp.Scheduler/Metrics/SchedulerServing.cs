@@ -31,7 +31,10 @@ public sealed class SchedulerServing : IAsyncDisposable
     public static async Task<SchedulerServing> StartAsync(string bindAddress, int port, SchedulerMetrics metrics, CancellationToken cancellationToken)
     {
         var address = IPAddress.Parse(bindAddress);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reloading of appsettings.json: with it, the host watches its content root (the working directory) and every
+        // directory below it through inotify, about a thousand watches from a node's working directory and the whole
+        // file system from "/" (docs/adr/0023).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port));
         var app = builder.Build();

@@ -33,6 +33,28 @@ public sealed class NodeProcessSettingsTests
     }
 
     [Fact]
+    public void The_node_executable_beside_this_one_is_run_instead_unless_this_is_it_or_the_user_turned_it_off()
+    {
+        var dir = Directory.CreateTempSubdirectory("node-executable-").FullName;
+        try
+        {
+            var none = new Dictionary<string, string>(StringComparer.Ordinal);
+            Assert.Null(NodeProcessSettings.NodeExecutable(Path.Combine(dir, "kubesharp"), dir, none));
+
+            var node = Path.Combine(dir, NodeProcessSettings.NodeExecutableName);
+            File.WriteAllText(node, "");
+            Assert.Equal(node, NodeProcessSettings.NodeExecutable(Path.Combine(dir, "kubesharp"), dir, none));
+            Assert.Equal(node, NodeProcessSettings.NodeExecutable("/usr/share/dotnet/dotnet", dir, none));
+            Assert.Null(NodeProcessSettings.NodeExecutable(node, dir, none));
+            Assert.Null(NodeProcessSettings.NodeExecutable(Path.Combine(dir, "kubesharp"), dir, new Dictionary<string, string>(StringComparer.Ordinal) { [NodeProcessSettings.NodeExecutableVariable] = "0" }));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Only_this_process_s_diagnostic_sockets_are_removed_before_it_runs_again()
     {
         var dir = Directory.CreateTempSubdirectory("diag-sockets-").FullName;

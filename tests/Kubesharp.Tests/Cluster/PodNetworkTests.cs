@@ -38,6 +38,24 @@ public sealed class PodNetworkTests(MultiNodeCluster cluster)
     }
 
     [SkippableFact]
+    public void Each_agent_runs_as_the_ahead_of_time_compiled_node_executable()
+    {
+        Skip.IfNot(cluster.Available, cluster.SkipReason);
+        var binary = Environment.GetEnvironmentVariable("KUBESHARP_BIN") is { Length: > 0 } b ? b : Path.Combine(AppContext.BaseDirectory, "kubesharp");
+        var node = Path.Combine(Path.GetDirectoryName(binary)!, "kubesharp-node");
+        Skip.If(
+            !File.Exists(node) && Environment.GetEnvironmentVariable("KUBESHARP_REQUIRE_RUNTIME") != "1",
+            $"no {node}: scripts/build-node.sh builds it (make test does)");
+
+        // `kubesharp agent` executes kubesharp-node in its own process (same PID) when it sits beside it (docs/adr/0023).
+        for (var i = 1; i <= MultiNodeCluster.Nodes; i++)
+        {
+            var pid = File.ReadAllText(Path.Combine(cluster.Dir, $"node{i}", "agent.pid")).Trim();
+            Assert.Equal(Path.GetFullPath(node), new FileInfo($"/proc/{pid}/exe").LinkTarget);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_pod_reaches_a_pod_on_the_other_node_with_its_own_address()
     {
         Skip.IfNot(cluster.Available, cluster.SkipReason);
