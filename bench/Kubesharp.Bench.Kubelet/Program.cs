@@ -31,7 +31,7 @@ var dir = Directory.CreateTempSubdirectory("kubesharp-bench-kubelet-").FullName;
 Console.WriteLine($"kubelet-bench: {Environment.ProcessorCount} cores shared by containerd, the server, the agent and this driver; progress on stderr");
 await using var server = await KubesharpProcess.StartServerAsync(binary, dir, ["--disable-agent", "--scheduler-secure-port", "0"]);
 var nodeName = "bench-" + Guid.NewGuid().ToString("N")[..6];
-await using var agent = KubesharpProcess.Start(binary, "agent", ["agent", "--kubeconfig", server.AdminKubeconfig, "--node-name", nodeName, "--data-dir", Path.Combine(dir, "agent"), "--containerd-socket", runtime.Socket, "--port", "0"]);
+await using var agent = KubesharpProcess.Start(binary, "agent", ["agent", "--kubeconfig", server.AdminKubeconfig, "--node-name", nodeName, "--data-dir", Path.Combine(dir, "agent"), "--containerd-socket", runtime.Socket, "--port", FreePorts.Next().ToString(CultureInfo.InvariantCulture)]);
 using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.AdminKubeconfig));
 
 // The agent's per-pod start trace (kubelet.podstart): "pod-start bench/NAME: first_sync=3 sandbox_created=250 ...",
@@ -111,7 +111,8 @@ var rawP50 = Percentile(raw, 0.50);
 Console.WriteLine($"  paced: {pacedLatencies.Count} pods at {PodsPerSecond}/s: creation to Ready p50 {p50:0} ms, p90 {Percentile(pacedLatencies, 0.9):0} ms, p99 {p99:0} ms, max {pacedLatencies.Max():0} ms");
 Console.WriteLine($"  burst: {burstLatencies.Count} pods at once: p50 {Percentile(burstLatencies, 0.5):0} ms, p99 {burstP99:0} ms, max {burstLatencies.Max():0} ms");
 Console.WriteLine($"  raw CRI (same containerd, no kubelet, sequential): sandbox + create + start p50 {rawP50:0} ms, p99 {Percentile(raw, 0.99):0} ms over {raw.Count}; the machine was busy {rawCpu / raw.Count:0.00} CPU-s per pod for start + stop + remove ({rawCpu / (rawWall.Elapsed.TotalSeconds * Environment.ProcessorCount):P0} of its cores)");
-Console.WriteLine($"  agent RSS: peak {agentRss:0} MB, at the end {agentRssNow:0} MB");
+var agentExecutable = new FileInfo($"/proc/{agent.Pid}/exe").LinkTarget is { } exe ? Path.GetFileName(exe) : "?";
+Console.WriteLine($"  agent RSS: peak {agentRss:0} MB, at the end {agentRssNow:0} MB ({agentExecutable}; with its kubelet HTTPS server and kube-proxy)");
 Console.WriteLine($"kubelet-bench: p50_ms={p50:0} p99_ms={p99:0} burst100_p99_ms={burstP99:0} raw_cri_p50_ms={rawP50:0} overhead_ratio={p50 / rawP50:0.00} agent_rss_mb={agentRss:0}");
 try
 {
