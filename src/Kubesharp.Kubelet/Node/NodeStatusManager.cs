@@ -22,6 +22,7 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
     private DateTimeOffset _lastReport;
     private string? _podCidr;
     private readonly Dictionary<string, V1NodeCondition> _conditions = new(StringComparer.Ordinal);
+    private volatile bool _registered;
     private volatile string? _runtimeProblem = "container runtime status check may not have completed yet";
     private V1Lease? _lease;
 
@@ -39,7 +40,12 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        if (!_registered)
+        {
+            // The kubelet registers before it starts this loop; a caller that did not, registers here.
+            await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var leaseLoop = RunLeaseAsync(cancellationToken);
         var statusEvery = options.NodeStatusUpdateFrequency;
         while (!cancellationToken.IsCancellationRequested)
@@ -95,6 +101,7 @@ public sealed partial class NodeStatusManager(IKubernetes client, CriClient cri,
                     Log.Adopted(logger, options.NodeName);
                 }
 
+                _registered = true;
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
