@@ -14,6 +14,9 @@ internal static class SqliteSchema
     public const string CompactRevisionKey = "compact_revision";
     public const string PhysicalCompactRevisionKey = "physical_compact_revision";
 
+    /// <summary>1 once the file holds compaction's invariant: at most one row per key at or before the physical mark.</summary>
+    public const string SingleRowBelowMarkKey = "single_row_below_mark";
+
     /// <summary>The columns of each table, in order: what a file must have to be read as a store (snapshots are checked against it).</summary>
     public static readonly IReadOnlyList<(string Table, string[] Columns)> Columns =
     [

@@ -29,10 +29,20 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>
-    /// Deletes, in one short transaction, the rows of one range of revisions that compaction made
-    /// unreachable: rows superseded by a later row at or before the compaction revision, and tombstones
-    /// at or before it. The newest row of each live key at the compaction revision stays.
+    /// Deletes, in one short transaction, what one range of revisions (from, to] makes unreachable: the
+    /// row each row of the range replaced (its <c>prev_revision</c>, wherever that row lies), and the
+    /// range's tombstones. The newest row of each live key at the compaction revision stays.
     /// </summary>
+    /// <remarks>
+    /// The invariant, for the physical mark P: every key has at most one row at or before P, and it is not
+    /// a tombstone. A range keeps it because a key's rows form a chain through <c>prev_revision</c> (a create
+    /// starts a new chain at 0, after a tombstone): deleting the predecessor of every row in the range and
+    /// the range's tombstones leaves only the key's last row in the range, if it is live, and nothing older.
+    /// A row and the tombstone that ends it go in the same transaction, so no reader sees the row come back.
+    /// Deciding a row by what supersedes it "at or before the target" instead (the first version) is wrong
+    /// across compactions: a row kept because its successor lay beyond one target was never looked at again,
+    /// while that successor, a tombstone, was deleted by a later compaction, and the deleted key reappeared.
+    /// </remarks>
     private void CompactChunk()
     {
         var target = Volatile.Read(ref _compactedRevision);
@@ -44,12 +54,13 @@ public sealed partial class SqliteStore
             using var command = _writer.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = """
-                DELETE FROM kv WHERE id > $from AND id <= $to
-                AND (deleted = 1 OR EXISTS (SELECT 1 FROM kv AS later WHERE later.name = kv.name AND later.id > kv.id AND later.id <= $target))
+                DELETE FROM kv WHERE id IN (
+                    SELECT prev_revision FROM kv WHERE id > $from AND id <= $to AND prev_revision != 0
+                    UNION ALL
+                    SELECT id FROM kv WHERE id > $from AND id <= $to AND deleted = 1)
                 """;
             command.Parameters.AddWithValue("$from", from);
             command.Parameters.AddWithValue("$to", to);
-            command.Parameters.AddWithValue("$target", target);
             deleted = command.ExecuteNonQuery();
             SqliteSchema.WriteMeta(_writer, transaction, SqliteSchema.PhysicalCompactRevisionKey, to);
             transaction.Commit();
@@ -63,5 +74,55 @@ public sealed partial class SqliteStore
         }
 
         StorageLog.CompactedChunk(_logger, deleted, from, to, target);
+    }
+
+    /// <summary>
+    /// Brings a file that the first version of <see cref="CompactChunk"/> compacted to its invariant, once per
+    /// file: that version left a row behind whenever the row replacing it lay beyond the target of the time,
+    /// so a key can have several rows at or before the mark. Left there, the next compaction that deleted the
+    /// key's tombstone would bring back its older rows. Reads are all at or after the compaction revision,
+    /// so removing every row that a later row at or before the mark replaced changes none of them. A key
+    /// whose tombstone the first version already deleted cannot be told apart from a live one: it stays.
+    /// </summary>
+    private void RepairCompactedRows()
+    {
+        if (SqliteSchema.ReadMeta(_writer, SqliteSchema.SingleRowBelowMarkKey) == 1)
+        {
+            return;
+        }
+
+        var mark = _physicalCompactedRevision;
+        using var transaction = _writer.BeginTransaction();
+        long keys;
+        using (var count = _writer.CreateCommand())
+        {
+            count.Transaction = transaction;
+            count.CommandText = """
+                SELECT COUNT(DISTINCT name) FROM kv WHERE id <= $mark
+                AND EXISTS (SELECT 1 FROM kv AS later WHERE later.name = kv.name AND later.id > kv.id AND later.id <= $mark)
+                """;
+            count.Parameters.AddWithValue("$mark", mark);
+            keys = (long)count.ExecuteScalar()!;
+        }
+
+        var rows = 0;
+        if (keys > 0)
+        {
+            using var command = _writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                DELETE FROM kv WHERE id <= $mark
+                AND EXISTS (SELECT 1 FROM kv AS later WHERE later.name = kv.name AND later.id > kv.id AND later.id <= $mark)
+                """;
+            command.Parameters.AddWithValue("$mark", mark);
+            rows = command.ExecuteNonQuery();
+        }
+
+        SqliteSchema.WriteMeta(_writer, transaction, SqliteSchema.SingleRowBelowMarkKey, 1);
+        transaction.Commit();
+        if (rows > 0)
+        {
+            StorageLog.RepairedCompaction(_logger, _options.Path, rows, keys, mark);
+        }
     }
 }

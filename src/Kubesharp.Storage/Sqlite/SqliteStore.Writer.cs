@@ -309,6 +309,7 @@ public sealed partial class SqliteStore
     {
         _compactedRevision = SqliteSchema.ReadMeta(_writer, SqliteSchema.CompactRevisionKey);
         _physicalCompactedRevision = SqliteSchema.ReadMeta(_writer, SqliteSchema.PhysicalCompactRevisionKey);
+        RepairCompactedRows();
         using (var command = _writer.CreateCommand())
         {
             command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM kv";

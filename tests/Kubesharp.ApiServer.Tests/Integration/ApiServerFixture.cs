@@ -26,6 +26,9 @@ public abstract class ApiServerFixture : IAsyncLifetime
 
     protected virtual Task StopBackendAsync() => Task.CompletedTask;
 
+    /// <summary>Waits until what a compaction to <paramref name="revision"/> removes in the background is gone (SQLite deletes rows after the mark).</summary>
+    public virtual Task CompactionFinishedAsync(long revision) => Task.CompletedTask;
+
     private string? _skipReason;
 
     /// <summary>The server; skips the test (visibly) when the backend is not installed and not required.</summary>
@@ -101,8 +104,31 @@ public abstract class ApiServerFixture : IAsyncLifetime
 
 public sealed class SqliteApiServerFixture : ApiServerFixture
 {
+    private string DbPath => Path.Combine(DataDir, "db", "state.db");
+
     protected override async Task<IStore> OpenStoreAsync() =>
-        await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(DataDir, "db", "state.db"), CompactionInterval = TimeSpan.Zero });
+        await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = DbPath, CompactionInterval = TimeSpan.Zero });
+
+    /// <summary>Waits (bounded) for the store's physical compaction mark in the file: an idle writer compacts by itself.</summary>
+    public override async Task CompactionFinishedAsync(long revision)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False;Mode=ReadOnly"))
+            {
+                await connection.OpenAsync(timeout.Token);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COALESCE((SELECT value FROM meta WHERE key = 'physical_compact_revision'), 0)";
+                if ((long)(await command.ExecuteScalarAsync(timeout.Token))! >= revision)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(10, timeout.Token);
+        }
+    }
 }
 
 /// <summary>The same server on a private etcd (Debian's etcd-server) started for the class.</summary>

@@ -27,6 +27,9 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     /// <summary>Moves the store's clock forward and runs its expiry (fake time), or waits (real time).</summary>
     protected abstract Task AdvanceTimeAsync(TimeSpan by);
 
+    /// <summary>Waits until what a compaction to <paramref name="revision"/> removes in the background is gone (SQLite deletes rows after the mark).</summary>
+    protected virtual Task CompactionFinishedAsync(long revision) => Task.CompletedTask;
+
     public virtual async Task InitializeAsync()
     {
         try
@@ -516,6 +519,31 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.True(await Store.GetCompactedRevisionAsync() >= r3);
         await Store.CompactAsync(r3); // idempotent
         await Store.CompactAsync(r1); // older: nothing to do
+    }
+
+    [SkippableFact]
+    public async Task A_key_deleted_between_two_compactions_stays_deleted()
+    {
+        // The first compaction's mark falls between the key's last write and its delete; the second passes the delete.
+        var r1 = await PutAsync(P + "a", 1);
+        var r2 = (await Store.UpdateAsync(P + "a", Json("a", 2), r1)).Revision;
+        var r3 = await PutAsync(P + "b", 3);
+        await Store.CompactAsync(r3);
+        await CompactionFinishedAsync(r3);
+        await Store.UpdateAsync(P + "b", Json("b", 4), r3);
+        var deleted = await Store.DeleteAsync(P + "a", r2);
+        Assert.Equal(WriteStatus.Ok, deleted.Status);
+
+        await Store.CompactAsync(deleted.Revision);
+        await CompactionFinishedAsync(deleted.Revision);
+
+        Assert.Null(await Store.GetAsync(P + "a"));
+        Assert.Null(await Store.GetAsync(P + "a", deleted.Revision));
+        Assert.Equal([P + "b"], (await Store.ListAsync(P)).Items.Select(i => i.Key));
+        Assert.Equal([P + "b"], (await Store.ListAsync(P, limit: 1)).Items.Select(i => i.Key));
+        Assert.Equal(1, await Store.CountAsync(P));
+        Assert.Equal(4, N((await Store.GetAsync(P + "b"))!));
+        Assert.Equal(WriteStatus.NotFound, (await Store.DeleteAsync(P + "a")).Status);
     }
 
     [SkippableFact]

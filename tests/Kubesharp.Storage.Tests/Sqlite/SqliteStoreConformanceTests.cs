@@ -30,6 +30,8 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
         await _sqlite!.ExpireDueAsync();
     }
 
+    protected override Task CompactionFinishedAsync(long revision) => PhysicalCompaction.WaitAsync(_dir.File("state.db"), _sqlite!, revision);
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
