@@ -56,6 +56,26 @@ public sealed class PodNetworkTests(MultiNodeCluster cluster)
     }
 
     [SkippableFact]
+    public async Task Logs_and_exec_with_its_exit_code_come_through_a_node_executables_kubelet()
+    {
+        Skip.IfNot(cluster.Available, cluster.SkipReason);
+        // The streams go API server -> the agent's kubelet HTTPS server (kubesharp-node, ahead of time compiled) ->
+        // containerd: WebSocket upgrades, TLS with the cluster CA, the log reader.
+        var pod = await cluster.RunPodAsync("aot-streams", 2, "echo first; echo second; exec sleep 3600");
+
+        var logs = await cluster.KubectlAsync("logs", pod);
+        var tail = await cluster.KubectlAsync("logs", pod, "--tail=1");
+        var (code, stdout, stderr) = await cluster.ExecAsync(pod, "sh", "-c", "echo out; echo err >&2; exit 7");
+
+        Assert.Equal("first\nsecond\n", logs);
+        Assert.Equal("second\n", tail);
+        Assert.True(code == 7, $"kubectl exec: exit {code}, stdout '{stdout}', stderr '{stderr}'");
+        Assert.Equal("out", stdout.Trim());
+        Assert.Contains("err", stderr, StringComparison.Ordinal);
+        await cluster.KubectlAsync("delete", "pod", pod, "--wait=false");
+    }
+
+    [SkippableFact]
     public async Task A_pod_reaches_a_pod_on_the_other_node_with_its_own_address()
     {
         Skip.IfNot(cluster.Available, cluster.SkipReason);
