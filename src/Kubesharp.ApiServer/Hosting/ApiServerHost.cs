@@ -55,6 +55,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private NodeGraphFeed? _graphFeed;
     private WatchCache? _cache;
     private CrdRegistry? _crds;
+    private readonly CancellationTokenSource _background = new();
+    private Task? _storageCounts;
     private KubeletConnection? _kubelets;
     private AllocationRepair? _repair;
     private KubernetesServiceController? _kubernetesService;
@@ -175,6 +177,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var port = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
         Url = new Uri($"https://{(_options.BindAddress == "0.0.0.0" ? "127.0.0.1" : _options.BindAddress)}:{port}");
         router.ServerAddress = $"{Url.Host}:{port}";
+        _storageCounts = CountStorageObjectsAsync(router.Metrics);
         _kubernetesService = new KubernetesServiceController(_store, _table, allocator, advertise, port, _options.EndpointLeaseTtl, _options.EndpointReconcileInterval, _time, _loggers.CreateLogger("kubernetes-service"));
         await _kubernetesService.StartAsync(cancellationToken);
         router.Discovery = new ServiceAccountIssuerDiscovery(keys, _options.ServiceAccountIssuer, ServiceAccountIssuerDiscovery.DefaultJwksUri(router.ServerAddress));
@@ -182,9 +185,26 @@ public sealed class ApiServerHost : IAsyncDisposable
         pki.WriteAdminKubeconfig(KubeconfigPath, Url.ToString().TrimEnd('/'));
     }
 
+    private async Task CountStorageObjectsAsync(ApiMetrics metrics)
+    {
+        try
+        {
+            await metrics.CountStorageObjectsAsync(_store, _table, _options.StorageObjectCountInterval, _time, _background.Token);
+        }
+        catch (OperationCanceledException) when (_background.IsCancellationRequested)
+        {
+        }
+    }
+
     /// <summary>Stops accepting, lets requests in flight finish (watches end), then returns.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _background.CancelAsync();
+        if (_storageCounts is not null)
+        {
+            await _storageCounts;
+        }
+
         // Upstream withdraws the server's address from the kubernetes Service's endpoints first.
         if (_kubernetesService is not null)
         {
@@ -366,6 +386,12 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _background.CancelAsync();
+        if (_storageCounts is not null)
+        {
+            await _storageCounts;
+        }
+
         if (_kubernetesService is not null)
         {
             await _kubernetesService.DisposeAsync();
@@ -401,6 +427,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         private readonly DiscoveryDocuments _discovery = new(table);
         private readonly OpenApiDocuments _openApi = new(() => table, schemas, GitVersion);
         private readonly ApiMetrics _metrics = new();
+
+        public ApiMetrics Metrics => _metrics;
 
         public string ServerAddress { get; set; } = "127.0.0.1:6443";
 

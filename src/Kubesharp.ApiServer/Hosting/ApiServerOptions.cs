@@ -34,6 +34,9 @@ public sealed record ApiServerOptions
     /// <summary>How often the lease is renewed and the <c>kubernetes</c> Service and its endpoints reconciled (upstream: 10 s).</summary>
     public TimeSpan EndpointReconcileInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often <c>apiserver_storage_objects</c> is counted from storage (upstream: every minute).</summary>
+    public TimeSpan StorageObjectCountInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often the cluster IP and node port bitmaps are rebuilt from the Services (upstream: 3 min).</summary>
     public TimeSpan AllocationRepairInterval { get; init; } = TimeSpan.FromMinutes(3);
 

@@ -1,3 +1,5 @@
+using Kubesharp.Api.Resources;
+using Kubesharp.Storage;
 using Prometheus;
 
 namespace Kubesharp.ApiServer.Http;
@@ -16,6 +18,7 @@ internal sealed class ApiMetrics
     private readonly Counter _requests;
     private readonly Histogram _duration;
     private readonly Gauge _inflight;
+    private readonly Gauge _storageObjects;
 
     public ApiMetrics()
     {
@@ -28,6 +31,41 @@ internal sealed class ApiMetrics
             Buckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60],
         });
         _inflight = factory.CreateGauge("apiserver_current_inflight_requests", "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.", "request_kind");
+        _storageObjects = factory.CreateGauge("apiserver_storage_objects", "Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.", "resource");
+    }
+
+    /// <summary>
+    /// Counts the objects in storage under each stored resource's prefix (as upstream's object count tracker, every
+    /// <paramref name="every"/>, starting at once), into <c>apiserver_storage_objects{resource}</c>: <c>pods</c>,
+    /// <c>deployments.apps</c>; -1 when a count fails. Runs until <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task CountStorageObjectsAsync(IStore store, ResourceTable table, TimeSpan every, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(every, time);
+        do
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var resource in table.All)
+            {
+                // Review kinds (create only) store nothing; versions of one resource share a prefix.
+                if (!resource.Supports("list") || !seen.Add(resource.StoragePrefix))
+                {
+                    continue;
+                }
+
+                var label = resource.Group.Length == 0 ? resource.Plural : $"{resource.Plural}.{resource.Group}";
+                try
+                {
+                    _storageObjects.WithLabels(label).Set(await store.CountAsync(resource.StoragePrefix, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A store that is down, or gone (the server stopping): upstream's -1.
+                    _storageObjects.WithLabels(label).Set(-1);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
     public CollectorRegistry Registry { get; }

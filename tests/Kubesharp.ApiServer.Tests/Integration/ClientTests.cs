@@ -197,6 +197,33 @@ public abstract partial class ClientTests<TFixture>(TFixture server)
     }
 
     [SkippableFact]
+    public async Task Metrics_count_the_stored_objects_of_each_stored_resource()
+    {
+        using var http = server.Http();
+
+        // Counted from storage when the server starts (then every minute, as upstream): the four namespaces and two
+        // priority classes it creates are there by then; review kinds store nothing and have no line.
+        var metrics = await http.GetStringAsync("/metrics");
+        string[] counted = ["namespaces", "priorityclasses.scheduling.k8s.io", "deployments.apps"];
+        for (var attempt = 0; attempt < 100 && !counted.All(r => metrics.Contains($"apiserver_storage_objects{{resource=\"{r}\"}}", StringComparison.Ordinal)); attempt++)
+        {
+            // The first count runs beside the server's start; it is done within moments.
+            await Task.Delay(100);
+            metrics = await http.GetStringAsync("/metrics");
+        }
+
+        double Count(string resource) =>
+            metrics.Split('\n').FirstOrDefault(l => l.StartsWith($"apiserver_storage_objects{{resource=\"{resource}\"}} ", StringComparison.Ordinal)) is { } line
+                ? double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)
+                : throw new Xunit.Sdk.XunitException($"no apiserver_storage_objects line for {resource} in:\n{metrics}");
+
+        Assert.True(Count("namespaces") >= 4, metrics);
+        Assert.True(Count("priorityclasses.scheduling.k8s.io") >= 2, metrics);
+        Assert.True(Count("deployments.apps") >= 0, metrics);
+        Assert.DoesNotContain("apiserver_storage_objects{resource=\"tokenreviews.authentication.k8s.io\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Aggregated_discovery_is_served_when_asked_for()
     {
         using var http = server.Http();
