@@ -129,10 +129,7 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
             }
             catch
             {
-                // What the kernel holds is not known for certain: the next sync is full and lists the chains again.
-                _state = null;
-                _serviceChains = null;
-                _jumpsCheckedAt = -1;
+                Forget();
                 throw;
             }
         }
@@ -172,9 +169,7 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
         }
         catch
         {
-            _state = null;
-            _serviceChains = null;
-            _jumpsCheckedAt = -1;
+            Forget();
             throw;
         }
         finally
@@ -232,8 +227,17 @@ public sealed class IptablesBackend(RuleTool tool, IptablesRenderOptions? option
             await RunCheckedAsync("iptables-restore", ["-w", "--noflush", "--counters"], sb.ToString(), cancellationToken).ConfigureAwait(false);
         }
 
-        _serviceChains = null;
+        Forget();
+    }
+
+    /// <summary>
+    /// What the kernel holds is not known for certain (a failed apply) or is gone (clean-up): the next sync is full, lists
+    /// the chains again and checks the jumps.
+    /// </summary>
+    private void Forget()
+    {
         _state = null;
+        _serviceChains = null;
         _jumpsCheckedAt = -1;
     }
 

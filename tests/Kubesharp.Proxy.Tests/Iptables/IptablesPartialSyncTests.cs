@@ -163,9 +163,8 @@ public sealed class IptablesPartialSyncTests
     }
 
     /// <summary>
-    /// Two listeners (a, b) behind a veth in the namespace, a Service with endpoints and one without, then partial
-    /// syncs that add an endpoint, move them, make a Service sticky and scale one to 0; each time the connections go
-    /// where the rules say (the nftables partial sync test's traffic helper).
+    /// The nftables partial sync tests' traffic scenario in iptables mode: endpoints added and moved, a Service made
+    /// sticky and one scaled to 0 by partial syncs; each time the connections go where the rules say.
     /// </summary>
     [SkippableFact]
     public async Task TrafficFollowsPartialSyncs()
@@ -174,47 +173,7 @@ public sealed class IptablesPartialSyncTests
         Skip.If(ns is null, Namespace.SkipReason);
         Skip.If(!NftablesPartialSyncTests.HasPython(), "python3 is not installed (the traffic test's listener and client)");
         using var cts = new CancellationTokenSource(Timeout);
-        ns.AddListenerLink("10.99.0.2", "10.99.0.3");
-        var node = IptNode with { ClusterCidr = "10.99.0.0/16" };
-        var a = Ep("10.99.0.2", port: 8080);
-        var b = Ep("10.99.0.3", port: 8080);
-        ServicePortEndpoints WebAt(params EndpointInfo[] eps) => new(Svc("default", "web", "10.43.7.7"), eps);
-        ServicePortEndpoints Other(int affinity, params EndpointInfo[] eps) => new(Svc("default", "other", "10.43.7.8") with { StickyMaxAgeSeconds = affinity }, eps);
-        ProxySnapshot Snap(params ServicePortEndpoints[] ports) => new([.. ports.OrderBy(p => p.Service.Name.Name, StringComparer.Ordinal)]);
-
-        var backend = new IptablesBackend(ns.Tool);
-        await backend.ApplyAsync(backend.Prepare(Snap(WebAt(a), Other(0)), node, null), cts.Token);
-        Assert.Equal("web a a a a a a a a a a a a a a a a a a a a|other refused", NftablesPartialSyncTests.Traffic(ns));
-
-        HashSet<(string, string)> changed = [("default", "web")];
-        var sync = backend.Prepare(Snap(WebAt(a, b), Other(0)), node, changed);
-        Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
-        var both = NftablesPartialSyncTests.Traffic(ns).Split('|');
-        Assert.Equal(["a", "b"], both[0].Split(' ').Skip(1).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal("other refused", both[1]);
-
-        changed = [("default", "web"), ("default", "other")];
-        sync = backend.Prepare(Snap(WebAt(b), Other(0, a)), node, changed);
-        Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
-        Assert.Equal("web b b b b b b b b b b b b b b b b b b b b|other a a a a a a a a a a a a a a a a a a a a", NftablesPartialSyncTests.Traffic(ns));
-
-        changed = [("default", "other")];
-        sync = backend.Prepare(Snap(WebAt(b), Other(60, a, b)), node, changed);
-        Assert.False(sync.Full);
-        Assert.Contains("-m recent --name KUBE-SEP-", sync.Rules, StringComparison.Ordinal);
-        await backend.ApplyAsync(sync, cts.Token);
-        var sticky = NftablesPartialSyncTests.Traffic(ns).Split('|');
-        Assert.Equal("web b b b b b b b b b b b b b b b b b b b b", sticky[0]);
-        Assert.Single(sticky[1].Split(' ').Skip(1).Distinct());
-
-        // Scaled to 0: refused at once, not timed out.
-        changed = [("default", "web")];
-        sync = backend.Prepare(Snap(WebAt(), Other(60, a, b)), node, changed);
-        Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
-        Assert.StartsWith("web refused|other ", NftablesPartialSyncTests.Traffic(ns), StringComparison.Ordinal);
+        await NftablesPartialSyncTests.TrafficFollowsPartialSyncsAsync(ns, new IptablesBackend(ns.Tool), IptNode, "-m recent --name KUBE-SEP-", cts.Token);
     }
 
     /// <summary>

@@ -159,9 +159,7 @@ public sealed partial class NftablesPartialSyncTests
     }
 
     /// <summary>
-    /// Two listeners (a, b) behind a veth in the namespace; a fast-path Service and a Service without endpoints, then
-    /// partial syncs that add an endpoint, move them, and make a Service sticky; each time the connections go where the
-    /// rules say.
+    /// <see cref="TrafficFollowsPartialSyncsAsync"/> in nftables mode.
     /// </summary>
     [SkippableFact]
     public async Task TrafficFollowsPartialSyncs()
@@ -170,21 +168,30 @@ public sealed partial class NftablesPartialSyncTests
         Skip.If(ns is null, NetworkNamespace.SkipReason);
         Skip.If(!HasPython(), "python3 is not installed (the traffic test's listener and client)");
         using var cts = new CancellationTokenSource(Timeout);
+        await TrafficFollowsPartialSyncsAsync(ns, new NftablesBackend(ns.Tool), Node, "add chain ip kube-proxy service-", cts.Token);
+    }
+
+    /// <summary>
+    /// The traffic scenario both modes run: two listeners (a, b) behind the namespace's veth, Services <c>web</c> and
+    /// <c>other</c>, then partial syncs that add an endpoint, move them, make <c>other</c> sticky (its sync containing
+    /// <paramref name="stickyRule"/>) and scale <c>web</c> to 0; each time the connections go where the rules say.
+    /// </summary>
+    internal static async Task TrafficFollowsPartialSyncsAsync(NetworkNamespace ns, IPartialSyncBackend backend, NodeProxyContext node, string stickyRule, CancellationToken cancellationToken)
+    {
         ns.AddListenerLink("10.99.0.2", "10.99.0.3");
-        var node = Node with { ClusterCidr = "10.99.0.0/16" };
+        node = node with { ClusterCidr = "10.99.0.0/16" };
         var a = Ep("10.99.0.2", port: 8080);
         var b = Ep("10.99.0.3", port: 8080);
         ServicePortEndpoints WebAt(params EndpointInfo[] eps) => new(Svc("default", "web", "10.43.7.7"), eps);
         ServicePortEndpoints Other(int affinity, params EndpointInfo[] eps) => new(Svc("default", "other", "10.43.7.8") with { StickyMaxAgeSeconds = affinity }, eps);
 
-        var backend = new NftablesBackend(ns.Tool);
-        await backend.ApplyAsync(backend.Prepare(Snap(WebAt(a), Other(0)), node, null), cts.Token);
+        await backend.ApplyAsync(backend.Prepare(Snap(WebAt(a), Other(0)), node, null), cancellationToken);
         Assert.Equal("web a a a a a a a a a a a a a a a a a a a a|other refused", Traffic(ns));
 
         var changed = new HashSet<(string, string)> { ("default", "web") };
         var sync = backend.Prepare(Snap(WebAt(a, b), Other(0)), node, changed);
         Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
+        await backend.ApplyAsync(sync, cancellationToken);
         var both = Traffic(ns).Split('|');
         Assert.Equal(["a", "b"], both[0].Split(' ').Skip(1).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal("other refused", both[1]);
@@ -192,14 +199,14 @@ public sealed partial class NftablesPartialSyncTests
         changed = [("default", "web"), ("default", "other")];
         sync = backend.Prepare(Snap(WebAt(b), Other(0, a)), node, changed);
         Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
+        await backend.ApplyAsync(sync, cancellationToken);
         Assert.Equal("web b b b b b b b b b b b b b b b b b b b b|other a a a a a a a a a a a a a a a a a a a a", Traffic(ns));
 
         changed = [("default", "other")];
         sync = backend.Prepare(Snap(WebAt(b), Other(60, a, b)), node, changed);
         Assert.False(sync.Full);
-        Assert.Contains("add chain ip kube-proxy service-", sync.Rules, StringComparison.Ordinal);
-        await backend.ApplyAsync(sync, cts.Token);
+        Assert.Contains(stickyRule, sync.Rules, StringComparison.Ordinal);
+        await backend.ApplyAsync(sync, cancellationToken);
         var sticky = Traffic(ns).Split('|');
         Assert.Equal("web b b b b b b b b b b b b b b b b b b b b", sticky[0]);
         Assert.Single(sticky[1].Split(' ').Skip(1).Distinct());
@@ -208,7 +215,7 @@ public sealed partial class NftablesPartialSyncTests
         changed = [("default", "web")];
         sync = backend.Prepare(Snap(WebAt(), Other(60, a, b)), node, changed);
         Assert.False(sync.Full);
-        await backend.ApplyAsync(sync, cts.Token);
+        await backend.ApplyAsync(sync, cancellationToken);
         Assert.StartsWith("web refused|other ", Traffic(ns), StringComparison.Ordinal);
     }
 
